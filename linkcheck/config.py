@@ -1,0 +1,379 @@
+"""Configuration: every default in one place, then config.yaml, then flags; validated once.
+
+The sections are frozen dataclasses whose field defaults *are* the defaults;
+``load_config`` overlays a YAML file and then CLI overrides (dotted keys such
+as ``http.per_host``), rejecting unknown keys and wrong types with a message
+that names the file and the key. Nothing else in the package reads YAML config.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from linkcheck import __version__
+from linkcheck.errors import ConfigError
+from linkcheck.model import Outcome
+
+DEFAULT_CONFIG_FILE = "config.yaml"
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    # Base URL that site-relative links (/assets/x.jpg) resolve against; when
+    # null, an input folder's Jekyll _config.yml (url + baseurl) is used.
+    base_url: str | None = None
+    # The site's files on disk: links under base_url are checked against them
+    # offline, without a request.
+    root_dir: str | None = None
+
+
+@dataclass(frozen=True)
+class InputConfig:
+    # Glob patterns (fnmatch, on the path as given) of input files to skip.
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HttpConfig:
+    # Requests in flight over the whole run.
+    max_concurrency: int = 64
+    # Requests in flight to one host (browsers open 6 connections per host).
+    per_host: int = 6
+    # Minimum time between the starts of two requests to one host.
+    host_interval_ms: int = 0
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 20.0
+    # Bound on one request, all hops and body reading included.
+    request_timeout_s: float = 30.0
+    max_redirects: int = 10
+    # Bytes read at most from a page / an image body (streamed, then closed).
+    max_page_bytes: int = 262_144
+    max_image_bytes: int = 65_536
+    # Null means "linkcheck/<version> (+https://github.com/linkcheck/linkcheck)".
+    user_agent: str | None = None
+    # Extra request headers by host regex: {"^api\\.example\\.com$": {"Authorization": "..."}}.
+    headers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # Status codes that count as ok, lychee-style: "200..=299,429".
+    accept: str = "200..=299"
+    # Regexes on the URL: a URL matching an exclude (and no include) is not requested.
+    exclude: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+    # Like curl --resolve: "host:port:address" pins a name to an address.
+    resolve: tuple[str, ...] = ()
+    ca_bundle: str | None = None
+    verify_tls: bool = True
+    # Take HTTP(S)_PROXY / NO_PROXY from the environment.
+    trust_env: bool = True
+    # Address ranges: link-local and cloud metadata are never requested unless allowed.
+    allow_private: bool = True
+    allow_loopback: bool = True
+    allow_link_local: bool = False
+
+
+@dataclass(frozen=True)
+class RetryConfig:
+    max_attempts: int = 3
+    backoff_base_s: float = 0.5
+    backoff_max_s: float = 10.0
+    # Longest Retry-After linkcheck is willing to wait.
+    retry_after_cap_s: float = 30.0
+    # Bound on all waiting for one URL.
+    max_total_wait_s: float = 60.0
+
+
+@dataclass(frozen=True)
+class ContentConfig:
+    enabled: bool = True
+    soft_404: bool = True
+    # Extra regexes (case-insensitive) on a page's title/h1 meaning "missing".
+    soft_404_patterns: tuple[str, ...] = ()
+    redirect_to_home: bool = True
+    content_type: bool = True
+    amp: bool = True
+    image_size: bool = True
+    cdn_amp: bool = True
+    mojibake: bool = True
+    insecure_url: bool = True
+    duplicate_original: bool = True
+    missing_field: bool = True
+    # RFC 9111 heuristic freshness: this fraction of (Date - Last-Modified).
+    heuristic_fraction: float = 0.1
+    cache_stale: bool = True
+
+
+@dataclass(frozen=True)
+class HistoryConfig:
+    enabled: bool = True
+    path: str = ".linkcheck/history.sqlite"
+    # A URL checked ok more recently than this is not requested again.
+    ok_max_age_h: float = 24.0
+    # Runs kept; older ones are pruned.
+    retention_runs: int = 60
+
+
+@dataclass(frozen=True)
+class UnpublishConfig:
+    # A published record is flagged when its article link has been definitively
+    # dead for at least min_runs consecutive runs, or for min_days days.
+    min_runs: int = 1
+    min_days: float = 0.0
+    # Count at once, whatever min_runs says: HTTP 410 Gone, a name that no longer resolves.
+    immediate_gone: bool = True
+    immediate_dns: bool = False
+
+
+@dataclass(frozen=True)
+class ArchiveConfig:
+    # Look dead articles up in a web archive, to suggest a replacement.
+    enabled: bool = False
+    endpoint: str = "https://archive.org/wayback/available"
+    timeout_s: float = 10.0
+
+
+@dataclass(frozen=True)
+class OutputConfig:
+    dir: str = "reports"
+    # Which reports `linkcheck check` writes next to report.json.
+    formats: tuple[str, ...] = ("json", "html", "markdown")
+    markdown_max_rows: int = 50
+    # Outcomes that make the run fail (exit code 1).
+    fail_on: tuple[str, ...] = ("broken", "unreachable", "tls_error", "invalid")
+    # Progress bar: "auto" (only on a terminal), "always", "never".
+    progress: str = "auto"
+
+
+@dataclass(frozen=True)
+class Config:
+    site: SiteConfig = field(default_factory=SiteConfig)
+    input: InputConfig = field(default_factory=InputConfig)
+    http: HttpConfig = field(default_factory=HttpConfig)
+    retry: RetryConfig = field(default_factory=RetryConfig)
+    content: ContentConfig = field(default_factory=ContentConfig)
+    history: HistoryConfig = field(default_factory=HistoryConfig)
+    unpublish: UnpublishConfig = field(default_factory=UnpublishConfig)
+    archive: ArchiveConfig = field(default_factory=ArchiveConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+
+    @property
+    def user_agent(self) -> str:
+        return self.http.user_agent or (
+            f"linkcheck/{__version__} (+https://github.com/linkcheck/linkcheck)"
+        )
+
+    def to_dict(self, redact: bool = True) -> dict[str, Any]:
+        """The effective configuration as plain data; header values are redacted."""
+        data = _plain(self)
+        if redact:
+            data["http"]["headers"] = {
+                host: {name: "***" for name in hdrs}
+                for host, hdrs in data["http"]["headers"].items()
+            }
+        return data
+
+    def digest(self) -> str:
+        """A short stable fingerprint, so runs with different settings can be told apart."""
+        text = json.dumps(self.to_dict(redact=False), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
+
+
+# ---------------------------------------------------------------- loading
+
+
+def load_config(
+    path: str | Path | None = None, overrides: Mapping[str, Any] | None = None
+) -> Config:
+    """Defaults, then the YAML file (``./config.yaml`` when present), then dotted overrides."""
+    data: dict[str, Any] = {}
+    source = "built-in defaults"
+    if path is None and Path(DEFAULT_CONFIG_FILE).is_file():
+        path = DEFAULT_CONFIG_FILE
+    if path is not None:
+        source = str(path)
+        data = _read_yaml(Path(path))
+    for dotted, value in (overrides or {}).items():
+        _set_dotted(data, dotted, value)
+    config = _build(Config, data, source, prefix="")
+    _check_values(config, source)
+    return config
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise ConfigError(f"{where}: invalid YAML in config") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: config must be a mapping of sections")
+    return data
+
+
+def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, last = dotted.split(".")
+    node = data
+    for part in parents:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"config key {dotted}: {part} is not a section")
+    node[last] = value
+
+
+def _build(cls: type, data: Any, source: str, prefix: str) -> Any:
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{source}: {prefix.rstrip('.') or 'config'}: expected a mapping")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in names:
+            known = ", ".join(sorted(names))
+            raise ConfigError(f"{source}: unknown config key {prefix}{key} (known: {known})")
+    kwargs = {}
+    for name in names:
+        if name not in data:
+            continue
+        hint = hints[name]
+        key = f"{prefix}{name}"
+        if dataclasses.is_dataclass(hint):
+            kwargs[name] = _build(hint, data[name], source, f"{key}.")
+        else:
+            kwargs[name] = _coerce(hint, data[name], source, key)
+    return cls(**kwargs)
+
+
+def _coerce(hint: Any, value: Any, source: str, key: str) -> Any:
+    """Check one value against its annotation; tuples accept YAML lists."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _coerce(inner[0], value, source, key)
+    if origin is tuple:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list | tuple):
+            raise ConfigError(f"{source}: {key}: expected a list, got {_kind(value)}")
+        return tuple(_coerce(args[0], v, source, key) for v in value)
+    if origin in (Mapping, dict) or hint is Mapping:
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{source}: {key}: expected a mapping, got {_kind(value)}")
+        return {str(k): _coerce(args[1], v, source, f"{key}.{k}") for k, v in value.items()}
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{source}: {key}: expected true or false, got {_kind(value)}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{source}: {key}: expected an integer, got {_kind(value)}")
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{source}: {key}: expected a number, got {_kind(value)}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{source}: {key}: expected a string, got {_kind(value)}")
+        return value
+    return value
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+            list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
+
+
+_POSITIVE = {
+    "http.max_concurrency", "http.per_host", "http.max_redirects", "http.max_page_bytes",
+    "http.max_image_bytes", "http.connect_timeout_s", "http.read_timeout_s",
+    "http.request_timeout_s", "retry.max_attempts", "history.retention_runs",
+    "unpublish.min_runs", "output.markdown_max_rows", "archive.timeout_s",
+}
+_NON_NEGATIVE = {
+    "http.host_interval_ms", "retry.backoff_base_s", "retry.backoff_max_s",
+    "retry.retry_after_cap_s", "retry.max_total_wait_s", "history.ok_max_age_h",
+    "unpublish.min_days", "content.heuristic_fraction",
+}
+_FORMATS = {"json", "html", "markdown", "junit", "sarif"}
+
+
+def _check_values(config: Config, source: str) -> None:
+    """Value rules that types alone don't express; each error names its key."""
+    def get(dotted: str) -> Any:
+        section, name = dotted.split(".")
+        return getattr(getattr(config, section), name)
+
+    for key in _POSITIVE:
+        if get(key) <= 0:
+            raise ConfigError(f"{source}: {key}: expected a number above 0, got {get(key)}")
+    for key in _NON_NEGATIVE:
+        if get(key) < 0:
+            raise ConfigError(f"{source}: {key}: expected 0 or more, got {get(key)}")
+    outcomes = {o.value for o in Outcome}
+    for name in config.output.fail_on:
+        if name not in outcomes:
+            raise ConfigError(
+                f"{source}: output.fail_on: unknown outcome {name!r} "
+                f"(expected some of {', '.join(sorted(outcomes))})"
+            )
+    for name in config.output.formats:
+        if name not in _FORMATS:
+            raise ConfigError(
+                f"{source}: output.formats: unknown format {name!r} "
+                f"(expected some of {', '.join(sorted(_FORMATS))})"
+            )
+    if config.output.progress not in ("auto", "always", "never"):
+        raise ConfigError(f"{source}: output.progress: expected auto, always or never")
+    for key in ("http.exclude", "http.include", "content.soft_404_patterns"):
+        for pattern in get(key):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ConfigError(f"{source}: {key}: bad regex {pattern!r}: {exc}") from None
+    for pattern in config.http.headers:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(f"{source}: http.headers: bad regex {pattern!r}: {exc}") from None
+    from linkcheck.status import parse_accept  # late: status imports nothing from config
+    from linkcheck.resolve import parse_resolve
+
+    try:
+        parse_accept(config.http.accept)
+    except ValueError as exc:
+        raise ConfigError(f"{source}: http.accept: {exc}") from None
+    for entry in config.http.resolve:
+        try:
+            parse_resolve(entry)
+        except ValueError as exc:
+            raise ConfigError(f"{source}: http.resolve: {exc}") from None

@@ -1,0 +1,292 @@
+"""The values passed between pipeline stages.
+
+Data flows one way: ``Record -> LinkRef -> UrlCheck -> Fetched -> UrlResult ->
+RecordHealth -> Report``. Every stage takes and returns these frozen dataclasses,
+never loose dicts, so a stage can be tested alone. Enum values are the contract's
+strings (``../shared/contract/report-json.md``), so they serialise as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Outcome(StrEnum):
+    """The verdict on one URL: the contract's closed set."""
+
+    OK = "ok"
+    BROKEN = "broken"
+    SERVER_ERROR = "server_error"
+    RATE_LIMITED = "rate_limited"
+    BLOCKED = "blocked"
+    TIMEOUT = "timeout"
+    UNREACHABLE = "unreachable"
+    TLS_ERROR = "tls_error"
+    INVALID = "invalid"
+    EXCLUDED = "excluded"
+
+
+class Role(StrEnum):
+    """What a link is for in its record; decides which checks apply to it."""
+
+    ORIGINAL = "original"
+    WEB = "web"
+    AMP = "amp"
+    CDN_AMP = "cdn_amp"
+    IMAGE = "image"
+    PROVIDER_IMAGE = "provider_image"
+    OTHER = "other"
+
+    @property
+    def is_article(self) -> bool:
+        return self in (Role.ORIGINAL, Role.WEB, Role.AMP, Role.CDN_AMP)
+
+    @property
+    def is_image(self) -> bool:
+        return self in (Role.IMAGE, Role.PROVIDER_IMAGE)
+
+
+class Health(StrEnum):
+    OK = "ok"
+    WARNING = "warning"
+    BROKEN = "broken"
+
+
+class FailureKind(StrEnum):
+    """Why a transport-level failure happened; finer than the outcome.
+
+    The unpublish rule needs it: ``unreachable`` because the name does not
+    resolve or the connection is refused is definitive, a reset is not.
+    """
+
+    DNS = "dns"
+    REFUSED = "refused"
+    RESET = "reset"
+    REDIRECT_LOOP = "redirect_loop"
+    TOO_MANY_REDIRECTS = "too_many_redirects"
+    TIMEOUT = "timeout"
+    TLS = "tls"
+    BLOCKED_ADDRESS = "blocked_address"
+    EXCLUDED = "excluded"
+    OTHER = "other"
+
+
+# ---------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class Record:
+    """One article record as read from its file.
+
+    ``fields`` is the raw mapping; ``lines`` maps a field path such as
+    ``related[1].images[0].url`` to its 1-based line in the source file, for
+    formats that have lines.
+    """
+
+    source: str
+    index: int
+    fields: Mapping[str, Any]
+    line: int | None = None
+    lines: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str | None:
+        value = self.fields.get("title") or self.fields.get("name")
+        return value if isinstance(value, str) else None
+
+    @property
+    def published(self) -> bool | None:
+        value = self.fields.get("published")
+        return value if isinstance(value, bool) else None
+
+    @property
+    def key(self) -> str:
+        """Identifies the record in reports: the source, plus its position when a file has many."""
+        return self.source if self.index == 0 else f"{self.source}#{self.index}"
+
+
+@dataclass(frozen=True)
+class RecordError:
+    """An input that could not be read or parsed. Reported, never raised."""
+
+    source: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """Everything read from the inputs; nothing is dropped silently."""
+
+    records: tuple[Record, ...]
+    errors: tuple[RecordError, ...]
+    skipped_files: tuple[str, ...] = ()
+    files_read: int = 0
+
+
+# ---------------------------------------------------------------- links
+
+
+@dataclass(frozen=True)
+class LinkRef:
+    """One URL-bearing field of one record.
+
+    ``url`` is the normalised URL used for checking and de-duplication, or
+    None when the raw value is not checkable (``invalid_reason`` says why).
+    """
+
+    record: str
+    field: str
+    role: Role
+    raw: str
+    url: str | None
+    line: int | None = None
+    invalid_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a previous response said about its content, for conditional requests."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class UrlCheck:
+    """One unique URL to check, with what the checks need to know about it."""
+
+    url: str
+    roles: frozenset[Role]
+    referrers: int = 1
+    validators: Validators | None = None
+
+    @property
+    def wants_body(self) -> bool:
+        """A body must be read when content checks apply (pages and images)."""
+        return any(r.is_article or r.is_image for r in self.roles)
+
+
+# ---------------------------------------------------------------- fetching
+
+
+@dataclass(frozen=True)
+class Hop:
+    url: str
+    status: int
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What the network said about one URL, before any judgement.
+
+    ``headers`` are the final response's headers with lower-case names.
+    ``body`` holds only the first bytes (capped). A transport failure has
+    ``status`` None (or the last status seen) and ``failure`` set.
+    """
+
+    url: str
+    status: int | None
+    final_url: str
+    redirects: tuple[Hop, ...] = ()
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    body_truncated: bool = False
+    error: str | None = None
+    failure: FailureKind | None = None
+    elapsed_ms: int = 0
+    attempts: int = 1
+    requests: int = 1
+    fetched_at: datetime | None = None
+    not_modified: bool = False
+
+
+# ---------------------------------------------------------------- verdicts
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    """HTTP cache freshness of a response (RFC 9111 section 4.2)."""
+
+    fresh: bool | None
+    freshness_lifetime_s: int | None
+    age_s: int | None
+    etag: str | None = None
+    last_modified: str | None = None
+    expires: str | None = None
+    cache_control: str | None = None
+    date: str | None = None
+
+
+@dataclass(frozen=True)
+class UrlResult:
+    """The verdict on one unique URL: one entry of the report's ``urls``."""
+
+    url: str
+    outcome: Outcome
+    status: int | None
+    final_url: str
+    redirects: tuple[Hop, ...] = ()
+    error: str | None = None
+    failure: FailureKind | None = None
+    content_type: str | None = None
+    elapsed_ms: int = 0
+    attempts: int = 0
+    requests: int = 0
+    from_cache: bool = False
+    cache: CacheInfo | None = None
+    issues: tuple[str, ...] = ()
+    referrers: int = 0
+    content_length: int | None = None
+    image_size: tuple[int, int] | None = None
+    checked_at: datetime | None = None
+
+    @property
+    def permanent_redirect(self) -> bool:
+        return any(h.status in (301, 308) for h in self.redirects)
+
+    @property
+    def definitively_dead(self) -> bool:
+        """Gone for sure: a 4xx, or a name that does not resolve, or a refused connection.
+
+        Timeouts, 5xx, 429 and bot walls never count: they say nothing about the page.
+        """
+        if self.outcome is Outcome.BROKEN:
+            return True
+        return self.outcome is Outcome.UNREACHABLE and self.failure in (
+            FailureKind.DNS,
+            FailureKind.REFUSED,
+        )
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A record-level issue: one entry of ``records[].issues``."""
+
+    code: str
+    field: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class RecordHealth:
+    """The verdict on one record: one entry of the report's ``records``."""
+
+    source: str
+    title: str | None
+    published: bool | None
+    health: Health
+    links: tuple[LinkRef, ...]
+    issues: tuple[Finding, ...] = ()
+    unpublish: bool = False
+    unpublish_reasons: tuple[str, ...] = ()
+    record_key: str = ""
+    line: int | None = None
