@@ -1,0 +1,26 @@
+# The two quick-start commands: `make demo` and `make test`. Each sets up what it needs.
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint bench browser
+
+$(BIN)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+demo: $(BIN)/.installed
+	$(BIN)/linkcheck demo
+
+browser:
+	@bash .ci/ensure-chromium
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check linkcheck tests bench
+	$(BIN)/ruff format --check linkcheck tests bench
+
+test: $(BIN)/.installed browser lint
+	$(BIN)/pytest -q
+
+bench: $(BIN)/.installed
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[bench]'

@@ -1,0 +1,262 @@
+"""argv -> Config -> run -> reports -> exit code. The only place that prints or exits.
+
+Exit codes: 0 no link fails the ``fail_on`` rule, 1 some do, 2 usage, config
+or input errors, 130 interrupted (a partial report is still written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from linkcheck import __version__
+from linkcheck.config import Config, load_config
+from linkcheck.errors import LinkcheckError, UsageError
+from linkcheck.flags import add_config_flags, overrides_from
+
+EXIT_OK = 0
+EXIT_FAILURES = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="linkcheck",
+        description="Check every link of a site's article records and report what rotted.",
+    )
+    parser.add_argument("--version", action="version", version=f"linkcheck {__version__}")
+    parser.add_argument(
+        "--config", metavar="FILE", help="config file (default: ./config.yaml when present)"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    links = commands.add_parser("links", help="print every extracted link; fetch nothing")
+    links.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or globs")
+    links.add_argument("--format", choices=("text", "json"), default="text")
+    add_config_flags(links)
+
+    check = commands.add_parser("check", help="check every unique URL and write the reports")
+    check.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or globs")
+    add_config_flags(check)
+
+    demo = commands.add_parser(
+        "demo", help="check bundled sample records against a built-in local web"
+    )
+    demo.add_argument("--output-dir", "-o", default=None, help="where reports go (reports/)")
+
+    report = commands.add_parser("report", help="re-render a saved JSON report")
+    report.add_argument("report", metavar="REPORT.json")
+    report.add_argument("--html", metavar="FILE")
+    report.add_argument("--markdown", metavar="FILE")
+    report.add_argument("--junit", metavar="FILE")
+    report.add_argument("--sarif", metavar="FILE")
+
+    history = commands.add_parser("history", help="a URL's past results")
+    history.add_argument("url")
+    history.add_argument("--history", dest="cfg:history.path", metavar="PATH")
+
+    runs = commands.add_parser("runs", help="list past runs")
+    runs.add_argument("--limit", type=int, default=20)
+    runs.add_argument("--history", dest="cfg:history.path", metavar="PATH")
+
+    unpublish = commands.add_parser(
+        "unpublish", help="set published: false in flagged records (dry run by default)"
+    )
+    unpublish.add_argument("report", metavar="REPORT.json")
+    unpublish.add_argument("--apply", action="store_true", help="change the files")
+    unpublish.add_argument("--base-dir", default=None, help="where record paths are relative to")
+    unpublish.add_argument("--log", default=None, help="log file (default: beside the report)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        config = load_config(args.config, overrides_from(args))
+        return COMMANDS[args.command](args, config)
+    except LinkcheckError as exc:
+        print(f"linkcheck: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("linkcheck: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def cmd_links(args: argparse.Namespace, config: Config) -> int:
+    from linkcheck.links import format_links_json, format_links_text
+    from linkcheck.run import collect_links
+
+    collected = collect_links(args.paths, config)
+    for error in collected.read.errors:
+        print(f"linkcheck: {error}", file=sys.stderr)
+    if args.format == "json":
+        sys.stdout.write(format_links_json(collected.links))
+    else:
+        sys.stdout.write(format_links_text(collected.links))
+    return EXIT_USAGE if collected.read.errors else EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace, config: Config) -> int:
+    from linkcheck.run import run_check
+
+    return _check_and_report(lambda progress: run_check(args.paths, config, progress), config)
+
+
+def cmd_demo(args: argparse.Namespace, config: Config) -> int:
+    from linkcheck.demo import run_demo
+
+    out = args.output_dir or config.output.dir
+    code = _check_and_report(lambda progress: run_demo(out, progress), None, out_dir=out)
+    print(f"demo done: open {Path(out) / 'report.html'} in a browser; "
+          f"`linkcheck check` would have exited with {code}")
+    # The demo shows failures on purpose; it failed only if it could not finish.
+    return EXIT_INTERRUPTED if code == EXIT_INTERRUPTED else EXIT_OK
+
+
+def _check_and_report(run: Any, config: Config | None, out_dir: str | None = None) -> int:
+    from linkcheck.progress import Progress
+    from linkcheck.report_terminal import render_terminal_summary
+
+    progress_mode = config.output.progress if config else "auto"
+    with Progress(progress_mode) as progress:
+        outcome = run(progress)
+    written = write_reports(outcome.report, outcome.config, out_dir)
+    for error in outcome.report["errors"]:
+        print(f"linkcheck: {error['message']}", file=sys.stderr)
+    print(render_terminal_summary(outcome.report, color=sys.stdout.isatty()))
+    for path in written:
+        print(f"wrote {path}")
+    if not outcome.report.get("complete", True):
+        return EXIT_INTERRUPTED
+    return EXIT_FAILURES if failing_count(outcome.report) else EXIT_OK
+
+
+def failing_count(report: dict[str, Any]) -> int:
+    fail_on = set(report["run"]["config"]["output"]["fail_on"])
+    return sum(1 for url in report["urls"] if url["outcome"] in fail_on)
+
+
+def write_reports(report: dict[str, Any], config: Config, out_dir: str | None = None) -> list[Path]:
+    """report.json always; the other formats as config.output.formats says."""
+    from linkcheck.output import write_atomic
+    from linkcheck.report_json import render_json
+
+    out = Path(out_dir or config.output.dir)
+    written = [write_atomic(out / "report.json", render_json(report))]
+    renderers = _renderers(config.output.markdown_max_rows)
+    names = {"html": "report.html", "markdown": "report.md", "junit": "junit.xml",
+             "sarif": "report.sarif"}
+    for fmt in config.output.formats:
+        if fmt in renderers:
+            written.append(write_atomic(out / names[fmt], renderers[fmt](report)))
+    _ci_extras(report, config)
+    return written
+
+
+def _renderers(max_rows: int) -> dict[str, Any]:
+    from linkcheck.report_html import render_html
+    from linkcheck.report_junit import render_junit
+    from linkcheck.report_markdown import render_markdown
+    from linkcheck.report_sarif import render_sarif
+
+    return {
+        "html": render_html,
+        "markdown": lambda report: render_markdown(report, max_rows=max_rows),
+        "junit": render_junit,
+        "sarif": render_sarif,
+    }
+
+
+def _ci_extras(report: dict[str, Any], config: Config) -> None:
+    """GitHub Actions: the step summary and ``::error`` annotations, when running there."""
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_path:
+        from linkcheck.report_markdown import render_markdown
+
+        with open(summary_path, "a", encoding="utf-8") as handle:
+            handle.write(render_markdown(report, max_rows=config.output.markdown_max_rows))
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        from linkcheck.report_github import github_annotations
+
+        for line in github_annotations(report):
+            print(line)
+
+
+def cmd_report(args: argparse.Namespace, config: Config) -> int:
+    from linkcheck.output import write_atomic
+
+    report = load_report(args.report)
+    renderers = _renderers(config.output.markdown_max_rows)
+    targets = {"html": args.html, "markdown": args.markdown, "junit": args.junit,
+               "sarif": args.sarif}
+    if not any(targets.values()):
+        raise UsageError("report: name at least one of --html, --markdown, --junit, --sarif")
+    for fmt, target in targets.items():
+        if target:
+            print(f"wrote {write_atomic(target, renderers[fmt](report))}")
+    return EXIT_OK
+
+
+def load_report(path: str) -> dict[str, Any]:
+    try:
+        report = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read report: {exc.strerror or exc}") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{path}:{exc.lineno}: not a JSON report: {exc.msg}") from None
+    if not isinstance(report, dict) or not str(report.get("schema", "")).startswith(
+        "linkcheck-report/"
+    ):
+        raise UsageError(f"{path}: not a linkcheck report (no linkcheck-report schema)")
+    return report
+
+
+def cmd_history(args: argparse.Namespace, config: Config) -> int:
+    from linkcheck.history import HistoryStore, format_url_history
+
+    with HistoryStore(config.history.path) as store:
+        print(format_url_history(store.url_history(args.url)), end="")
+    return EXIT_OK
+
+
+def cmd_runs(args: argparse.Namespace, config: Config) -> int:
+    from linkcheck.history import HistoryStore, format_runs
+
+    with HistoryStore(config.history.path) as store:
+        print(format_runs(store.list_runs(args.limit)), end="")
+    return EXIT_OK
+
+
+def cmd_unpublish(args: argparse.Namespace, config: Config) -> int:
+    from linkcheck.editing import run_unpublish
+
+    report = load_report(args.report)
+    log = args.log or str(Path(args.report).with_name("unpublish.log"))
+    text, problems = run_unpublish(report, args.base_dir, apply=args.apply, log_path=log)
+    print(text, end="")
+    return EXIT_FAILURES if problems else EXIT_OK
+
+
+COMMANDS = {
+    "links": cmd_links,
+    "check": cmd_check,
+    "demo": cmd_demo,
+    "report": cmd_report,
+    "history": cmd_history,
+    "runs": cmd_runs,
+    "unpublish": cmd_unpublish,
+}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

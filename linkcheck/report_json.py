@@ -1,0 +1,165 @@
+"""The JSON report (the contract ``linkcheck-report/1``): view data built from pipeline values.
+
+``build_report`` returns plain data; ``render_json`` turns it into text. Writing
+is the caller's job (``output.write_atomic``), so both stay pure and testable.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from linkcheck import __version__
+from linkcheck.model import (
+    CacheInfo,
+    Health,
+    LinkRef,
+    Outcome,
+    RecordError,
+    RecordHealth,
+    UrlResult,
+)
+
+SCHEMA = "linkcheck-report/1"
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What the report says about the run itself."""
+
+    started_at: datetime
+    finished_at: datetime
+    config: Mapping[str, Any]
+    requests: int
+    complete: bool = True
+    skipped_files: int = 0
+
+
+def build_report(
+    run: RunInfo,
+    records: Sequence[RecordHealth],
+    results: Sequence[UrlResult],
+    errors: Sequence[RecordError],
+    changes: Mapping[str, Any] | None = None,
+    extra_records: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The whole report as JSON-ready data, sorted as the contract says.
+
+    ``extra_records`` adds fields to a record entry by record key (the file's
+    digest for the unpublish guard, an archive suggestion...).
+    """
+    urls = sorted(results, key=lambda r: r.url)
+    ordered = sorted(records, key=lambda r: (r.source, r.record_key))
+    extra_records = extra_records or {}
+    by_outcome = Counter(r.outcome.value for r in urls)
+    by_health = Counter(r.health.value for r in ordered)
+    return {
+        "schema": SCHEMA,
+        "generated_at": _iso(run.finished_at),
+        "complete": run.complete,
+        "tool": {"name": "linkcheck", "version": __version__},
+        "run": {
+            "started_at": _iso(run.started_at),
+            "finished_at": _iso(run.finished_at),
+            "duration_s": round((run.finished_at - run.started_at).total_seconds(), 3),
+            "config": dict(run.config),
+        },
+        "summary": {
+            "records": len(ordered) + len(errors),
+            "records_with_errors": len(errors),
+            "links": sum(len(r.links) for r in ordered),
+            "unique_urls": len(urls),
+            "requests": run.requests,
+            "by_outcome": {o.value: by_outcome.get(o.value, 0) for o in Outcome},
+            "by_health": {h.value: by_health.get(h.value, 0) for h in Health},
+            "unpublish": sum(1 for r in ordered if r.unpublish),
+            "from_cache": sum(1 for r in urls if r.from_cache),
+            "errors": len(errors),
+            "skipped_files": run.skipped_files,
+        },
+        "changes": dict(changes) if changes is not None else None,
+        "urls": [url_entry(r) for r in urls],
+        "records": [
+            {**record_entry(r), **extra_records.get(r.record_key or r.source, {})}
+            for r in ordered
+        ],
+        "errors": [
+            {"source": e.source, "line": e.line, "message": str(e)} for e in errors
+        ],
+    }
+
+
+def url_entry(result: UrlResult) -> dict[str, Any]:
+    return {
+        "url": result.url,
+        "outcome": result.outcome.value,
+        "status": result.status,
+        "final_url": result.final_url,
+        "redirects": [{"url": h.url, "status": h.status} for h in result.redirects],
+        "permanent_redirect": result.permanent_redirect,
+        "error": result.error,
+        "failure": result.failure.value if result.failure else None,
+        "content_type": result.content_type,
+        "elapsed_ms": result.elapsed_ms,
+        "attempts": result.attempts,
+        "requests": result.requests,
+        "from_cache": result.from_cache,
+        "cache": _cache_entry(result.cache),
+        "issues": list(result.issues),
+        "referrers": result.referrers,
+        "content_length": result.content_length,
+        "image_size": list(result.image_size) if result.image_size else None,
+        "checked_at": _iso(result.checked_at) if result.checked_at else None,
+    }
+
+
+def _cache_entry(cache: CacheInfo | None) -> dict[str, Any]:
+    if cache is None:
+        cache = CacheInfo(fresh=None, freshness_lifetime_s=None, age_s=None)
+    return {
+        "fresh": cache.fresh,
+        "freshness_lifetime_s": cache.freshness_lifetime_s,
+        "age_s": cache.age_s,
+        "etag": cache.etag,
+        "last_modified": cache.last_modified,
+        "expires": cache.expires,
+        "cache_control": cache.cache_control,
+    }
+
+
+def record_entry(record: RecordHealth) -> dict[str, Any]:
+    return {
+        "source": record.source,
+        "record": record.record_key or record.source,
+        "line": record.line,
+        "title": record.title,
+        "published": record.published,
+        "health": record.health.value,
+        "links": [link_entry(link) for link in record.links],
+        "issues": [
+            {"code": f.code, "field": f.field, "message": f.message} for f in record.issues
+        ],
+        "unpublish": record.unpublish,
+        "unpublish_reasons": list(record.unpublish_reasons),
+    }
+
+
+def link_entry(link: LinkRef) -> dict[str, Any]:
+    return {
+        "field": link.field,
+        "role": link.role.value,
+        "url": link.url if link.url is not None else link.raw,
+        "line": link.line,
+    }
+
+
+def render_json(report: Mapping[str, Any]) -> str:
+    return json.dumps(report, indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
