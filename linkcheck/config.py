@@ -120,6 +120,14 @@ class HistoryConfig:
     ok_max_age_h: float = 24.0
     # Runs kept; older ones are pruned.
     retention_runs: int = 60
+    # Parsed record files not used for this many days are dropped from the parse cache.
+    parse_cache_max_age_days: float = 30.0
+    # Flapping: at least flap_min_changes switches between ok and failing in the
+    # last flap_window_runs runs (this one included).
+    flap_window_runs: int = 10
+    flap_min_changes: int = 3
+    # How many past runs streaks (still broken, dead for unpublish) look back over.
+    streak_window_runs: int = 30
 
 
 @dataclass(frozen=True)
@@ -139,6 +147,8 @@ class ArchiveConfig:
     enabled: bool = False
     endpoint: str = "https://archive.org/wayback/available"
     timeout_s: float = 10.0
+    # Lookups in flight at once (a free public service: be polite).
+    max_concurrency: int = 4
 
 
 @dataclass(frozen=True)
@@ -318,6 +328,8 @@ _POSITIVE = {
     "http.max_image_bytes", "http.connect_timeout_s", "http.read_timeout_s",
     "http.request_timeout_s", "retry.max_attempts", "history.retention_runs",
     "unpublish.min_runs", "output.markdown_max_rows", "archive.timeout_s",
+    "history.flap_window_runs", "history.flap_min_changes", "history.streak_window_runs",
+    "archive.max_concurrency", "history.parse_cache_max_age_days",
 }
 _NON_NEGATIVE = {
     "http.host_interval_ms", "retry.backoff_base_s", "retry.backoff_max_s",
@@ -365,8 +377,8 @@ def _check_values(config: Config, source: str) -> None:
             re.compile(pattern)
         except re.error as exc:
             raise ConfigError(f"{source}: http.headers: bad regex {pattern!r}: {exc}") from None
-    from linkcheck.status import parse_accept  # late: status imports nothing from config
     from linkcheck.resolve import parse_resolve
+    from linkcheck.status import parse_accept  # late: status imports nothing from config
 
     try:
         parse_accept(config.http.accept)

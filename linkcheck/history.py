@@ -1,0 +1,706 @@
+"""The SQLite store that gives linkcheck a memory across runs.
+
+Why a store: a second run over an unchanged site should send almost no
+requests (an ``ok`` verdict younger than ``history.ok_max_age_h`` is reused;
+failures are always re-checked, lychee-style), conditional requests need the
+last ETag/Last-Modified, ``cached_image_changed`` needs what a URL looked like
+when first seen, and the unpublish rule needs how long a link has been dead.
+
+Safety: a run row is committed when the run starts (state ``running``); its
+results and its ``complete`` state are written by ``finish_run`` in ONE
+transaction, so a run killed half way leaves no half-written results, only a
+``running`` row that the next open marks ``incomplete`` (unless its process is
+still alive). WAL mode lets ``linkcheck runs`` read while a run writes.
+
+Speed: every query that takes URLs takes them all at once, through a temporary
+table, never one query per URL. Writing 100k results is one ``executemany``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from linkcheck.changes import Observation, iso_utc
+from linkcheck.errors import LinkcheckError
+from linkcheck.model import CacheInfo, FailureKind, Hop, Outcome, UrlResult, Validators
+
+# The schema, as SQLite sees it after all migrations. A fresh store is created
+# from this text; an older store is brought here by MIGRATIONS, step by step.
+# ``PRAGMA user_version`` holds the version.
+#
+# Changes:
+#   0  an empty file: no tables.
+#   1  runs (id, started_at, finished_at, config_digest, counts, complete) and
+#      results (run_id, url, outcome, status, final_url, etag, last_modified,
+#      elapsed_ms, checked_at).
+#   2  runs.state ('running' | 'complete' | 'incomplete') and runs.pid;
+#      results gain failure, error, redirects, content_type, content_length,
+#      image size, cache fields, issues, attempts, from_cache; url_state (latest
+#      run and first-seen validators per URL); parse_cache (parsed record files
+#      by content hash).
+SCHEMA_VERSION = 2
+
+SCHEMA = """
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at TEXT NOT NULL,           -- UTC, 2026-11-26T03:00:00Z
+    finished_at TEXT,                   -- null until finish_run
+    config_digest TEXT,
+    counts TEXT,                        -- JSON: the report's summary counts
+    complete INTEGER NOT NULL DEFAULT 0,  -- 1 once finish_run committed
+    state TEXT NOT NULL DEFAULT 'running',  -- running | complete | incomplete
+    pid INTEGER                         -- the process writing it, while running
+);
+
+-- One row per URL per run. WITHOUT ROWID keyed by url first: every lookup is by URL.
+CREATE TABLE results (
+    url TEXT NOT NULL,
+    run_id INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    status INTEGER,
+    final_url TEXT,
+    etag TEXT,
+    last_modified TEXT,
+    elapsed_ms INTEGER,
+    checked_at TEXT,                    -- when the verdict was made (kept when reused)
+    failure TEXT,
+    error TEXT,
+    redirects TEXT,                     -- JSON [[url, status], ...] or null
+    content_type TEXT,
+    content_length INTEGER,
+    image_width INTEGER,
+    image_height INTEGER,
+    cache_fresh INTEGER,
+    freshness_lifetime_s INTEGER,
+    age_s INTEGER,
+    expires TEXT,
+    cache_control TEXT,
+    cache_date TEXT,
+    issues TEXT,                        -- JSON list or null
+    attempts INTEGER,
+    from_cache INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (url, run_id)
+) WITHOUT ROWID;
+CREATE INDEX results_run ON results (run_id);
+CREATE INDEX results_failing ON results (run_id, url) WHERE outcome != 'ok';
+
+-- The latest run that has a result for a URL, and what it looked like when first seen ok.
+CREATE TABLE url_state (
+    url TEXT PRIMARY KEY,
+    last_run_id INTEGER NOT NULL,
+    first_seen_at TEXT,
+    first_etag TEXT,
+    first_last_modified TEXT,
+    first_content_length INTEGER
+) WITHOUT ROWID;
+
+-- Parsed record files by sha256 of their bytes; the payload is the caller's.
+CREATE TABLE parse_cache (
+    digest TEXT PRIMARY KEY,
+    payload BLOB NOT NULL,
+    used_at TEXT NOT NULL
+) WITHOUT ROWID;
+"""
+
+_V1 = """
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL, finished_at TEXT,
+    config_digest TEXT, counts TEXT, complete INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE results (
+    url TEXT NOT NULL, run_id INTEGER NOT NULL, outcome TEXT NOT NULL, status INTEGER,
+    final_url TEXT, etag TEXT, last_modified TEXT, elapsed_ms INTEGER, checked_at TEXT,
+    PRIMARY KEY (url, run_id)) WITHOUT ROWID;
+CREATE INDEX results_run ON results (run_id);
+"""
+
+# fmt: off
+_V2_COLUMNS = {
+    "runs": ["state TEXT NOT NULL DEFAULT 'running'", "pid INTEGER"],
+    "results": [
+        "failure TEXT", "error TEXT", "redirects TEXT", "content_type TEXT",
+        "content_length INTEGER", "image_width INTEGER", "image_height INTEGER",
+        "cache_fresh INTEGER", "freshness_lifetime_s INTEGER", "age_s INTEGER",
+        "expires TEXT", "cache_control TEXT", "cache_date TEXT", "issues TEXT",
+        "attempts INTEGER", "from_cache INTEGER NOT NULL DEFAULT 0",
+    ],
+}
+# fmt: on
+
+
+def _migrate_1_to_2(db: sqlite3.Connection) -> None:
+    for table, columns in _V2_COLUMNS.items():
+        for column in columns:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+    db.execute(
+        "UPDATE runs SET state = CASE WHEN complete = 1 THEN 'complete' ELSE 'incomplete' END"
+    )
+    db.execute("CREATE INDEX results_failing ON results (run_id, url) WHERE outcome != 'ok'")
+    marker = "-- The latest run"
+    _run_script(db, marker + SCHEMA.split(marker, 1)[1])
+    db.execute(
+        "INSERT INTO url_state (url, last_run_id) SELECT url, MAX(run_id) FROM results GROUP BY url"
+    )
+    db.execute(
+        """UPDATE url_state SET (first_seen_at, first_etag, first_last_modified) = (
+               SELECT checked_at, etag, last_modified FROM results r
+               WHERE r.url = url_state.url AND r.outcome = 'ok' ORDER BY r.run_id LIMIT 1)"""
+    )
+
+
+# MIGRATIONS[n] brings a version-n store to version n + 1, inside one transaction.
+MIGRATIONS = {
+    0: lambda db: _run_script(db, _V1),
+    1: _migrate_1_to_2,
+}
+
+# fmt: off
+_RESULT_COLUMNS = (
+    "url", "run_id", "outcome", "status", "final_url", "etag", "last_modified", "elapsed_ms",
+    "checked_at", "failure", "error", "redirects", "content_type", "content_length",
+    "image_width", "image_height", "cache_fresh", "freshness_lifetime_s", "age_s", "expires",
+    "cache_control", "cache_date", "issues", "attempts", "from_cache",
+)
+# fmt: on
+_SELECT_RESULT = ", ".join(f"r.{c}" for c in _RESULT_COLUMNS)
+
+
+# (etag, last_modified, content_length) of a URL's first ok answer.
+FirstSeen = tuple[str | None, str | None, int | None]
+
+
+class HistoryError(LinkcheckError):
+    """The store cannot be opened or is from a newer linkcheck."""
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """One row of ``runs``, for ``linkcheck runs`` and the report's ``changes``."""
+
+    id: int
+    started_at: str
+    finished_at: str | None
+    config_digest: str | None
+    counts: Mapping[str, Any]
+    state: str
+
+    @property
+    def complete(self) -> bool:
+        return self.state == "complete"
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One past result of one URL, for ``linkcheck history URL``."""
+
+    run_id: int
+    started_at: str
+    outcome: str
+    status: int | None
+    final_url: str | None
+    error: str | None
+    checked_at: str | None
+    from_cache: bool
+    elapsed_ms: int | None
+
+
+def iso(moment: datetime) -> str:
+    """Fixed-width UTC text, so stored times compare correctly as strings."""
+    return iso_utc(moment) or ""
+
+
+def parse_iso(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class HistoryStore:
+    """The store at ``path`` (folders created); use as a context manager."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._touched: dict[str, str] = {}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA temp_store=MEMORY")
+            self._migrate()
+            self._mark_abandoned_runs()
+        except sqlite3.DatabaseError as exc:
+            raise HistoryError(f"{self.path}: cannot use history store: {exc}") from None
+        except OSError as exc:
+            raise HistoryError(f"{self.path}: cannot create history store: {exc}") from None
+
+    # ------------------------------------------------------------ lifecycle
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self._flush_touched()
+        self.db.close()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise HistoryError(
+                f"{self.path}: history store version {version} is newer than this "
+                f"linkcheck understands ({SCHEMA_VERSION}); upgrade linkcheck or use another path"
+            )
+        if version == SCHEMA_VERSION:
+            return
+        with self._transaction() as db:
+            upgrade(db, version)
+
+    def _mark_abandoned_runs(self) -> None:
+        """A run left 'running' by a process that is gone never finished: say so."""
+        rows = self.db.execute("SELECT id, pid FROM runs WHERE state = 'running'").fetchall()
+        dead = [(run_id,) for run_id, pid in rows if not _alive(pid)]
+        if dead:
+            with self._transaction() as db:
+                db.executemany("UPDATE runs SET state = 'incomplete' WHERE id = ?", dead)
+
+    # ------------------------------------------------------------ writing a run
+
+    def start_run(self, started_at: datetime, config_digest: str | None = None) -> int:
+        """Commit a ``running`` row at once, so a killed run leaves a trace."""
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO runs (started_at, config_digest, state, pid) "
+                "VALUES (?, ?, 'running', ?)",
+                (iso(started_at), config_digest, os.getpid()),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(
+        self,
+        run_id: int,
+        results: Iterable[UrlResult],
+        counts: Mapping[str, Any] | None = None,
+        finished_at: datetime | None = None,
+    ) -> None:
+        """Write every result and mark the run complete, all or nothing."""
+        rows = sorted((_result_row(run_id, r) for r in results), key=lambda row: row[0])
+        finished = iso(finished_at or datetime.now(UTC))
+        with self._transaction() as db:
+            _insert_results(db, rows)
+            db.execute(
+                "UPDATE runs SET finished_at = ?, counts = ?, complete = 1, state = 'complete',"
+                " pid = NULL WHERE id = ?",
+                (finished, json.dumps(dict(counts or {}), sort_keys=True), run_id),
+            )
+            self._flush_touched()
+
+    # ------------------------------------------------------------ reading for a run
+
+    def reusable_results(
+        self, urls: Iterable[str], now: datetime, max_age: timedelta
+    ) -> dict[str, UrlResult]:
+        """URLs whose latest verdict is ``ok`` and younger than ``max_age``: not requested again.
+
+        A failing URL is never reused: it is always checked again.
+        """
+        cutoff = iso(now - max_age)
+        query = (
+            f"SELECT {_SELECT_RESULT} FROM temp.wanted w CROSS JOIN url_state s ON s.url = w.url "
+            "CROSS JOIN results r ON r.url = s.url AND r.run_id = s.last_run_id "
+            "WHERE r.outcome = 'ok' AND r.checked_at >= ?"
+        )
+        with self._wanted(urls):
+            rows = self.db.execute(query, (cutoff,)).fetchall()
+        return {row[0]: _result_from_row(row, from_cache=True) for row in rows}
+
+    def latest_results(self, urls: Iterable[str]) -> dict[str, UrlResult]:
+        """Each URL's latest stored verdict, whatever it was (for a 304: what did not change)."""
+        query = (
+            f"SELECT {_SELECT_RESULT} FROM temp.wanted w CROSS JOIN url_state s ON s.url = w.url "
+            "CROSS JOIN results r ON r.url = s.url AND r.run_id = s.last_run_id"
+        )
+        with self._wanted(urls):
+            rows = self.db.execute(query).fetchall()
+        return {row[0]: _result_from_row(row, from_cache=False) for row in rows}
+
+    def validators(self, urls: Iterable[str]) -> dict[str, Validators]:
+        """The latest ETag / Last-Modified of each URL, for If-None-Match / If-Modified-Since."""
+        query = (
+            "SELECT r.url, r.etag, r.last_modified FROM temp.wanted w "
+            "CROSS JOIN url_state s ON s.url = w.url "
+            "CROSS JOIN results r ON r.url = s.url AND r.run_id = s.last_run_id "
+            "WHERE r.etag IS NOT NULL OR r.last_modified IS NOT NULL"
+        )
+        with self._wanted(urls):
+            rows = self.db.execute(query).fetchall()
+        return {url: Validators(etag=etag, last_modified=lm) for url, etag, lm in rows}
+
+    def first_seen(self, urls: Iterable[str]) -> dict[str, FirstSeen]:
+        """(etag, last_modified, content_length) the first time each URL answered ok."""
+        query = (
+            "SELECT s.url, s.first_etag, s.first_last_modified, s.first_content_length "
+            "FROM temp.wanted w CROSS JOIN url_state s ON s.url = w.url "
+            "WHERE s.first_seen_at IS NOT NULL"
+        )
+        with self._wanted(urls):
+            rows = self.db.execute(query).fetchall()
+        return {url: (etag, lm, length) for url, etag, lm, length in rows}
+
+    def previous_run(self, before: int | None = None) -> RunInfo | None:
+        """The latest complete run (before run id ``before`` when given)."""
+        rows = self.db.execute(
+            "SELECT id, started_at, finished_at, config_digest, counts, state FROM runs "
+            "WHERE state = 'complete' AND id < ? ORDER BY id DESC LIMIT 1",
+            (before if before is not None else 2**62,),
+        ).fetchall()
+        return _run_info(rows[0]) if rows else None
+
+    def recent_observations(
+        self, urls: Iterable[str], runs: int = 30, before: int | None = None
+    ) -> dict[str, list[Observation]]:
+        """Each URL's results in the last ``runs`` complete runs, newest first.
+
+        Only URLs with at least one non-ok result in that window are returned:
+        a URL that is absent was ok (or unseen) throughout, which is all that
+        streaks, flapping and newly-broken/fixed need to know.
+        """
+        window = self.db.execute(
+            "SELECT id, started_at FROM runs WHERE state = 'complete' AND id < ? "
+            "ORDER BY id DESC LIMIT ?",
+            (before if before is not None else 2**62, runs),
+        ).fetchall()
+        if not window:
+            return {}
+        started = dict(window)
+        marks = ",".join("?" * len(started))
+        ids = list(started)
+        query = (
+            "SELECT r.url, r.run_id, r.outcome, r.status, r.failure, r.checked_at "
+            "FROM temp.wanted w CROSS JOIN results r ON r.url = w.url "
+            f"WHERE r.run_id IN ({marks}) AND w.url IN "
+            f"(SELECT url FROM results WHERE outcome != 'ok' AND run_id IN ({marks})) "
+            "ORDER BY r.url, r.run_id DESC"
+        )
+        found: dict[str, list[Observation]] = {}
+        with self._wanted(urls):
+            for url, run_id, outcome, status, failure, checked in self.db.execute(query, ids + ids):
+                found.setdefault(url, []).append(
+                    Observation(
+                        run_id=run_id,
+                        started_at=parse_iso(started[run_id]) or datetime.min.replace(tzinfo=UTC),
+                        outcome=_enum(Outcome, outcome) or Outcome.INVALID,
+                        status=status,
+                        failure=_enum(FailureKind, failure),
+                        checked_at=parse_iso(checked),
+                    )
+                )
+        return found
+
+    # ------------------------------------------------------------ parsed-file cache
+
+    def cached_parses(
+        self, digests: Iterable[str], now: datetime | None = None
+    ) -> dict[str, bytes]:
+        """Payloads stored for these file digests; a hit counts as a use (saved at finish)."""
+        with self._wanted(digests):
+            rows = self.db.execute(
+                "SELECT p.digest, p.payload FROM temp.wanted w CROSS JOIN parse_cache p "
+                "ON p.digest = w.url"
+            ).fetchall()
+        stamp = iso(now or datetime.now(UTC))
+        self._touched.update((d, stamp) for d, _ in rows)
+        return {digest: bytes(payload) for digest, payload in rows}
+
+    def cached_parse(self, digest: str) -> bytes | None:
+        return self.cached_parses([digest]).get(digest)
+
+    def store_parses(self, items: Mapping[str, bytes], now: datetime | None = None) -> None:
+        stamp = iso(now or datetime.now(UTC))
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO parse_cache (digest, payload, used_at) VALUES (?, ?, ?)",
+                [(digest, payload, stamp) for digest, payload in items.items()],
+            )
+
+    def store_parse(self, digest: str, payload: bytes) -> None:
+        self.store_parses({digest: payload})
+
+    def _flush_touched(self) -> None:
+        if not self._touched:
+            return
+        touched, self._touched = self._touched, {}
+        in_tx = self.db.in_transaction
+        if not in_tx:
+            self.db.execute("BEGIN IMMEDIATE")
+        self.db.executemany(
+            "UPDATE parse_cache SET used_at = ? WHERE digest = ?",
+            [(stamp, d) for d, stamp in touched.items()],
+        )
+        if not in_tx:
+            self.db.execute("COMMIT")
+
+    # ------------------------------------------------------------ commands and upkeep
+
+    def url_history(self, url: str, limit: int = 50) -> list[HistoryRow]:
+        rows = self.db.execute(
+            "SELECT r.run_id, runs.started_at, r.outcome, r.status, r.final_url, r.error, "
+            "r.checked_at, r.from_cache, r.elapsed_ms FROM results r "
+            "JOIN runs ON runs.id = r.run_id WHERE r.url = ? ORDER BY r.run_id DESC LIMIT ?",
+            (url, limit),
+        ).fetchall()
+        return [HistoryRow(*row[:7], bool(row[7]), row[8]) for row in rows]
+
+    def list_runs(self, limit: int = 20) -> list[RunInfo]:
+        rows = self.db.execute(
+            "SELECT id, started_at, finished_at, config_digest, counts, state FROM runs "
+            "ORDER BY id DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [_run_info(row) for row in rows]
+
+    def prune(
+        self,
+        retention_runs: int,
+        parse_max_age: timedelta | None = None,
+        now: datetime | None = None,
+    ) -> int:
+        """Keep the newest ``retention_runs`` runs; drop parse-cache entries unused for long.
+
+        Returns the number of runs removed. URLs last seen in a removed run are forgotten.
+        """
+        keep = self.db.execute(
+            "SELECT MIN(id) FROM (SELECT id FROM runs ORDER BY id DESC LIMIT ?)",
+            (retention_runs,),
+        ).fetchone()[0]
+        removed = 0
+        with self._transaction() as db:
+            if keep is not None:
+                db.execute("DELETE FROM results WHERE run_id < ?", (keep,))
+                db.execute("DELETE FROM url_state WHERE last_run_id < ?", (keep,))
+                removed = db.execute("DELETE FROM runs WHERE id < ?", (keep,)).rowcount
+            if parse_max_age is not None:
+                cutoff = iso((now or datetime.now(UTC)) - parse_max_age)
+                db.execute("DELETE FROM parse_cache WHERE used_at < ?", (cutoff,))
+        return removed
+
+    # ------------------------------------------------------------ helpers
+
+    @contextlib.contextmanager
+    def _wanted(self, keys: Iterable[str]) -> Iterator[None]:
+        """The keys in a temporary table, so one query serves 100k of them."""
+        self.db.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS wanted (url TEXT PRIMARY KEY) WITHOUT ROWID"
+        )
+        self.db.execute("DELETE FROM temp.wanted")
+        self.db.executemany(
+            "INSERT OR IGNORE INTO temp.wanted (url) VALUES (?)", ((k,) for k in sorted(set(keys)))
+        )
+        try:
+            yield
+        finally:
+            self.db.execute("DELETE FROM temp.wanted")
+
+
+def open_history(config: Any) -> HistoryStore | None:
+    """The store named by a ``HistoryConfig``, or None when history is disabled."""
+    return HistoryStore(config.path) if config.enabled else None
+
+
+# ---------------------------------------------------------------- rows
+
+
+def upgrade(db: sqlite3.Connection, version: int) -> None:
+    """Bring a store at ``version`` to SCHEMA_VERSION; an empty one is created from SCHEMA."""
+    if version == 0 and not _tables(db):
+        _run_script(db, SCHEMA)
+    else:
+        for step in range(version, SCHEMA_VERSION):
+            MIGRATIONS[step](db)
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _tables(db: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+
+
+def _run_script(db: sqlite3.Connection, script: str) -> None:
+    """Like executescript, but inside the caller's transaction (executescript commits)."""
+    for statement in _statements(script):
+        db.execute(statement)
+
+
+def _statements(script: str) -> list[str]:
+    text = "\n".join(line.split("--", 1)[0] for line in script.splitlines())
+    return [s.strip() for s in text.split(";") if s.strip()]
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _insert_results(db: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+    if not rows:
+        return
+    marks = ",".join("?" * len(_RESULT_COLUMNS))
+    db.executemany(
+        f"INSERT OR REPLACE INTO results ({', '.join(_RESULT_COLUMNS)}) VALUES ({marks})", rows
+    )
+    # first_seen_* is filled once, from the first ok answer, and never overwritten.
+    db.execute(
+        """INSERT INTO url_state (url, last_run_id, first_seen_at, first_etag,
+                                  first_last_modified, first_content_length)
+           SELECT url, run_id,
+                  CASE WHEN outcome = 'ok' THEN checked_at END,
+                  CASE WHEN outcome = 'ok' THEN etag END,
+                  CASE WHEN outcome = 'ok' THEN last_modified END,
+                  CASE WHEN outcome = 'ok' THEN content_length END
+           FROM results WHERE run_id = ?
+           ON CONFLICT (url) DO UPDATE SET
+               last_run_id = MAX(last_run_id, excluded.last_run_id),
+               first_etag = CASE WHEN first_seen_at IS NULL
+                                 THEN excluded.first_etag ELSE first_etag END,
+               first_last_modified = CASE WHEN first_seen_at IS NULL
+                                 THEN excluded.first_last_modified ELSE first_last_modified END,
+               first_content_length = CASE WHEN first_seen_at IS NULL
+                                 THEN excluded.first_content_length ELSE first_content_length END,
+               first_seen_at = COALESCE(first_seen_at, excluded.first_seen_at)""",
+        (rows[0][1],),
+    )
+
+
+def _result_row(run_id: int, r: UrlResult) -> tuple[Any, ...]:
+    cache = r.cache
+    checked = r.checked_at or datetime.now(UTC)
+    return (
+        r.url, run_id, r.outcome.value, r.status, r.final_url,
+        cache.etag if cache else None, cache.last_modified if cache else None,
+        r.elapsed_ms, iso(checked), r.failure.value if r.failure else None, r.error,
+        json.dumps([[h.url, h.status] for h in r.redirects]) if r.redirects else None,
+        r.content_type, r.content_length,
+        r.image_size[0] if r.image_size else None, r.image_size[1] if r.image_size else None,
+        None if cache is None or cache.fresh is None else int(cache.fresh),
+        cache.freshness_lifetime_s if cache else None, cache.age_s if cache else None,
+        cache.expires if cache else None, cache.cache_control if cache else None,
+        cache.date if cache else None,
+        json.dumps(list(r.issues)) if r.issues else None, r.attempts, int(r.from_cache),
+    )  # fmt: skip
+
+
+def _result_from_row(row: Sequence[Any], from_cache: bool) -> UrlResult:
+    (url, _run, outcome, status, final_url, etag, last_modified, elapsed, checked, failure,
+     error, redirects, content_type, length, width, height, fresh, lifetime, age, expires,
+     cache_control, cache_date, issues, _attempts, _cached) = row  # fmt: skip
+    cache = CacheInfo(
+        fresh=None if fresh is None else bool(fresh), freshness_lifetime_s=lifetime, age_s=age,
+        etag=etag, last_modified=last_modified, expires=expires, cache_control=cache_control,
+        date=cache_date,
+    )  # fmt: skip
+    return UrlResult(
+        url=url,
+        outcome=_enum(Outcome, outcome) or Outcome.INVALID,
+        status=status,
+        final_url=final_url or url,
+        redirects=tuple(Hop(u, s) for u, s in json.loads(redirects)) if redirects else (),
+        error=error,
+        failure=_enum(FailureKind, failure),
+        content_type=content_type,
+        elapsed_ms=elapsed or 0,
+        attempts=0,
+        requests=0,
+        from_cache=from_cache,
+        cache=cache,
+        issues=tuple(json.loads(issues)) if issues else (),
+        content_length=length,
+        image_size=(width, height) if width is not None and height is not None else None,
+        checked_at=parse_iso(checked),
+    )
+
+
+def _enum(kind: Any, value: str | None) -> Any:
+    try:
+        return kind(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _run_info(row: Sequence[Any]) -> RunInfo:
+    run_id, started, finished, digest, counts, state = row
+    try:
+        parsed = json.loads(counts) if counts else {}
+    except ValueError:
+        parsed = {}
+    return RunInfo(run_id, started, finished, digest, parsed, state)
+
+
+# ---------------------------------------------------------------- formatters
+
+
+def format_url_history(rows: Sequence[HistoryRow]) -> str:
+    """``linkcheck history URL``: one line per run, newest first."""
+    if not rows:
+        return "no results recorded for this URL\n"
+    lines = [f"{'run':>5}  {'started':20}  {'outcome':12}  {'status':>6}  detail"]
+    for row in rows:
+        detail = row.error or ""
+        if row.final_url and row.outcome == "ok" and detail == "":
+            detail = f"-> {row.final_url}" if row.from_cache is False else "(reused)"
+        if row.from_cache:
+            detail = f"reused verdict of {row.checked_at}"
+        status = "" if row.status is None else str(row.status)
+        lines.append(
+            f"{row.run_id:>5}  {row.started_at:20}  {row.outcome:12}  {status:>6}  {detail}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def format_runs(rows: Sequence[RunInfo]) -> str:
+    """``linkcheck runs``: one line per run, newest first."""
+    if not rows:
+        return "no runs recorded\n"
+    lines = [f"{'run':>5}  {'started':20}  {'finished':20}  {'state':10}  counts"]
+    for run in rows:
+        counts = " ".join(f"{k}={v}" for k, v in sorted(run.counts.items()) if _scalar(v))
+        lines.append(
+            f"{run.id:>5}  {run.started_at:20}  {run.finished_at or '-':20}  "
+            f"{run.state:10}  {counts}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _scalar(value: Any) -> bool:
+    return isinstance(value, int | float | str) and not isinstance(value, bool)
