@@ -1,0 +1,55 @@
+"""GitHub Actions workflow commands: ``::error file=...,line=...,title=...::message``.
+
+GitHub parses these lines from the job's output, so untrusted text must not be able to
+end a command or start another: data is escaped (``%``, CR, LF) and properties also
+escape ``:`` and ``,`` - the same rules as @actions/core's ``issueCommand``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from linkcheck.report_view import all_failing_links
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(kind: str, message: str, **props: Any) -> str:
+    """One workflow command line; None-valued properties are left out."""
+    fields = ",".join(
+        f"{key}={escape_property(str(value))}" for key, value in props.items() if value is not None
+    )
+    head = f"::{kind} {fields}" if fields else f"::{kind}"
+    return f"{head}::{escape_data(message)}"
+
+
+def github_annotations(report: Mapping[str, Any], limit: int | None = None) -> list[str]:
+    """One ``::error`` per failing link and per unreadable input (GitHub shows 10 per step)."""
+    lines = [
+        command(
+            "error",
+            f"{fl.field} ({fl.role}): {fl.url} -> {fl.outcome}: {fl.why}",
+            file=fl.source,
+            line=fl.line,
+            title=f"linkcheck {fl.outcome}: {fl.field}",
+        )
+        for fl in all_failing_links(report)
+    ]
+    for entry in report.get("errors", ()):
+        lines.append(
+            command(
+                "error",
+                str(entry.get("message", "")),
+                file=str(entry.get("source", "")),
+                line=entry.get("line"),
+                title="linkcheck: unreadable input",
+            )
+        )
+    return lines if limit is None else lines[:limit]

@@ -1,0 +1,166 @@
+"""The Markdown report: a short summary for a pull request or $GITHUB_STEP_SUMMARY.
+
+Record content is untrusted and GitHub renders Markdown with some HTML, so every
+value goes through ``md_text`` (markup characters escaped, line breaks flattened) and
+only http(s) URLs become links.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from linkcheck.report_view import (
+    HEALTHS,
+    OUTCOMES,
+    all_failing_links,
+    fail_on,
+    safe_href,
+)
+
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&\"'])")
+
+
+def md_text(value: Any) -> str:
+    """Plain text that Markdown (and the HTML GitHub allows in it) shows as written."""
+    text = " ".join(str(value).split())
+    return _SPECIAL.sub(r"\\\1", text)
+
+
+def md_url(url: str | None) -> str:
+    """A link for http(s) URLs (angle-bracket form, so parentheses are safe), else code text."""
+    href = safe_href(url)
+    if href and not re.search(r"[\s<>]", href):
+        return f"<{href}>"
+    return md_code(url or "")
+
+
+def md_code(value: Any) -> str:
+    text = " ".join(str(value).split()).replace("`", "'")
+    return f"`{text}`" if text else "` `"
+
+
+def render_markdown(report: Mapping[str, Any], max_rows: int = 50) -> str:
+    """The report as Markdown: counts, changes, unpublish flags, failing links by record."""
+    parts = [
+        _header(report),
+        _counts(report),
+        _changes(report.get("changes")),
+        _unpublish(report, max_rows),
+        _failing(report, max_rows),
+        _errors(report, max_rows),
+    ]
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def _header(report: Mapping[str, Any]) -> str:
+    run = report.get("run", {})
+    s = report.get("summary", {})
+    line = (
+        f"## Link report\n\n{s.get('records', 0)} records, {s.get('links', 0)} links, "
+        f"{s.get('unique_urls', 0)} unique URLs, {s.get('requests', 0)} requests; "
+        f"run started {md_text(run.get('started_at', '?'))}, took "
+        f"{float(run.get('duration_s') or 0):.1f} s."
+    )
+    if report.get("complete") is False:
+        line += "\n\n> **Incomplete run:** the check was interrupted."
+    return line
+
+
+def _counts(report: Mapping[str, Any]) -> str:
+    s = report.get("summary", {})
+    by_outcome = s.get("by_outcome", {})
+    failing = fail_on(report)
+    rows = [
+        f"| {o.replace('_', ' ')}{' (fails the run)' if o in failing else ''} | "
+        f"{by_outcome.get(o, 0)} |"
+        for o in OUTCOMES
+        if by_outcome.get(o, 0)
+    ]
+    text = "| Outcome | URLs |\n| --- | ---: |\n" + "\n".join(rows) if rows else "No URLs."
+    by_health = s.get("by_health")
+    if by_health:
+        text += "\n\nRecords: " + ", ".join(f"{h} {by_health.get(h, 0)}" for h in HEALTHS) + ";"
+    else:
+        text += "\n\n"
+    return text + f" flagged to unpublish: **{s.get('unpublish', 0)}**."
+
+
+def _changes(changes: Mapping[str, Any] | None) -> str:
+    if not changes:
+        return ""
+    prev = changes.get("previous_run") or {}
+    since = f" (run {prev.get('id')}, {md_text(prev.get('started_at', ''))})" if prev else ""
+    lines = [
+        f"### Since the previous run{since}",
+        "",
+        f"- newly broken: {len(changes.get('newly_broken', ()))}",
+        f"- fixed: {len(changes.get('fixed', ()))}",
+        f"- still broken: {len(changes.get('still_broken', ()))}",
+        f"- flapping: {len(changes.get('flapping', ()))}",
+    ]
+    newly = list(changes.get("newly_broken", ()))
+    if newly:
+        lines += ["", "Newly broken:", ""] + [f"- {md_url(u)}" for u in newly[:10]]
+        if len(newly) > 10:
+            lines.append(f"- … {len(newly) - 10} more")
+    return "\n".join(lines)
+
+
+def _unpublish(report: Mapping[str, Any], max_rows: int) -> str:
+    flagged = [r for r in report.get("records", ()) if r.get("unpublish")]
+    if not flagged:
+        return ""
+    lines = [f"### Flagged to unpublish ({len(flagged)})", ""]
+    for r in flagged[:max_rows]:
+        reasons = "; ".join(md_text(x) for x in r.get("unpublish_reasons", ()))
+        line = f"- {md_code(r.get('source', ''))} {md_text(r.get('title') or '')} — {reasons}"
+        if r.get("archive_url"):
+            line += f" (archived copy: {md_url(r['archive_url'])})"
+        lines.append(line)
+    if len(flagged) > max_rows:
+        lines.append(f"- … {len(flagged) - max_rows} more")
+    return "\n".join(lines)
+
+
+def _failing(report: Mapping[str, Any], max_rows: int) -> str:
+    links = all_failing_links(report)
+    if not links:
+        return "### Failing links\n\nNone."
+    lines = [
+        f"### Failing links ({len(links)})",
+        "",
+        "| Record | Field | Role | URL | Outcome | Why |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    previous = None
+    for fl in links[:max_rows]:
+        where = f"{fl.source}:{fl.line}" if fl.line else fl.source
+        first = _cell(md_code(where)) if fl.record != previous else "″"
+        previous = fl.record
+        lines.append(
+            f"| {first} | {_cell(md_code(fl.field))} | {fl.role} | {_cell(md_url(fl.url))} | "
+            f"{fl.outcome} | {_cell(md_text(fl.why))} |"
+        )
+    if len(links) > max_rows:
+        records = len({fl.record for fl in links[max_rows:]})
+        lines.append(f"\n… {len(links) - max_rows} more failing links in {records} records.")
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _errors(report: Mapping[str, Any], max_rows: int) -> str:
+    errors = list(report.get("errors", ()))
+    if not errors:
+        return ""
+    lines = [f"### Unreadable inputs ({len(errors)})", ""]
+    for e in errors[:max_rows]:
+        where = f"{e.get('source')}:{e.get('line')}" if e.get("line") else e.get("source")
+        lines.append(f"- {md_code(where)} {md_text(e.get('message', ''))}")
+    if len(errors) > max_rows:
+        lines.append(f"- … {len(errors) - max_rows} more")
+    return "\n".join(lines)
