@@ -99,10 +99,8 @@ def cmd_links(args: argparse.Namespace, config: Config) -> int:
     collected = collect_links(args.paths, config)
     for error in collected.read.errors:
         print(f"linkcheck: {error}", file=sys.stderr)
-    if args.format == "json":
-        sys.stdout.write(format_links_json(collected.links))
-    else:
-        sys.stdout.write(format_links_text(collected.links))
+    render = format_links_json if args.format == "json" else format_links_text
+    sys.stdout.write(render(collected.all_links, records=len(collected.read.records)))
     return EXIT_USAGE if collected.read.errors else EXIT_OK
 
 
@@ -117,8 +115,10 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
 
     out = args.output_dir or config.output.dir
     code = _check_and_report(lambda progress: run_demo(out, progress), None, out_dir=out)
-    print(f"demo done: open {Path(out) / 'report.html'} in a browser; "
-          f"`linkcheck check` would have exited with {code}")
+    print(
+        f"demo done: open {Path(out) / 'report.html'} in a browser; "
+        f"`linkcheck check` would have exited with {code}"
+    )
     # The demo shows failures on purpose; it failed only if it could not finish.
     return EXIT_INTERRUPTED if code == EXIT_INTERRUPTED else EXIT_OK
 
@@ -132,7 +132,8 @@ def _check_and_report(run: Any, config: Config | None, out_dir: str | None = Non
         outcome = run(progress)
     written = write_reports(outcome.report, outcome.config, out_dir)
     for error in outcome.report["errors"]:
-        print(f"linkcheck: {error['message']}", file=sys.stderr)
+        where = f"{error['source']}:{error['line']}" if error.get("line") else error["source"]
+        print(f"linkcheck: {where}: {error['message']}", file=sys.stderr)
     print(render_terminal_summary(outcome.report, color=sys.stdout.isatty()))
     for path in written:
         print(f"wrote {path}")
@@ -154,8 +155,12 @@ def write_reports(report: dict[str, Any], config: Config, out_dir: str | None = 
     out = Path(out_dir or config.output.dir)
     written = [write_atomic(out / "report.json", render_json(report))]
     renderers = _renderers(config.output.markdown_max_rows)
-    names = {"html": "report.html", "markdown": "report.md", "junit": "junit.xml",
-             "sarif": "report.sarif"}
+    names = {
+        "html": "report.html",
+        "markdown": "report.md",
+        "junit": "junit.xml",
+        "sarif": "report.sarif",
+    }
     for fmt in config.output.formats:
         if fmt in renderers:
             written.append(write_atomic(out / names[fmt], renderers[fmt](report)))
@@ -197,8 +202,12 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
 
     report = load_report(args.report)
     renderers = _renderers(config.output.markdown_max_rows)
-    targets = {"html": args.html, "markdown": args.markdown, "junit": args.junit,
-               "sarif": args.sarif}
+    targets = {
+        "html": args.html,
+        "markdown": args.markdown,
+        "junit": args.junit,
+        "sarif": args.sarif,
+    }
     if not any(targets.values()):
         raise UsageError("report: name at least one of --html, --markdown, --junit, --sarif")
     for fmt, target in targets.items():

@@ -319,28 +319,52 @@ def _coerce(hint: Any, value: Any, source: str, key: str) -> Any:
 def _kind(value: Any) -> str:
     if value is None:
         return "null"
-    return {bool: "a boolean", int: "an integer", float: "a number", str: "a string",
-            list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        dict: "a mapping",
+    }.get(type(value), type(value).__name__)
 
 
 _POSITIVE = {
-    "http.max_concurrency", "http.per_host", "http.max_redirects", "http.max_page_bytes",
-    "http.max_image_bytes", "http.connect_timeout_s", "http.read_timeout_s",
-    "http.request_timeout_s", "retry.max_attempts", "history.retention_runs",
-    "unpublish.min_runs", "output.markdown_max_rows", "archive.timeout_s",
-    "history.flap_window_runs", "history.flap_min_changes", "history.streak_window_runs",
-    "archive.max_concurrency", "history.parse_cache_max_age_days",
+    "http.max_concurrency",
+    "http.per_host",
+    "http.max_redirects",
+    "http.max_page_bytes",
+    "http.max_image_bytes",
+    "http.connect_timeout_s",
+    "http.read_timeout_s",
+    "http.request_timeout_s",
+    "retry.max_attempts",
+    "history.retention_runs",
+    "unpublish.min_runs",
+    "output.markdown_max_rows",
+    "archive.timeout_s",
+    "history.flap_window_runs",
+    "history.flap_min_changes",
+    "history.streak_window_runs",
+    "archive.max_concurrency",
+    "history.parse_cache_max_age_days",
 }
 _NON_NEGATIVE = {
-    "http.host_interval_ms", "retry.backoff_base_s", "retry.backoff_max_s",
-    "retry.retry_after_cap_s", "retry.max_total_wait_s", "history.ok_max_age_h",
-    "unpublish.min_days", "content.heuristic_fraction",
+    "http.host_interval_ms",
+    "retry.backoff_base_s",
+    "retry.backoff_max_s",
+    "retry.retry_after_cap_s",
+    "retry.max_total_wait_s",
+    "history.ok_max_age_h",
+    "unpublish.min_days",
+    "content.heuristic_fraction",
 }
 _FORMATS = {"json", "html", "markdown", "junit", "sarif"}
 
 
 def _check_values(config: Config, source: str) -> None:
     """Value rules that types alone don't express; each error names its key."""
+
     def get(dotted: str) -> Any:
         section, name = dotted.split(".")
         return getattr(getattr(config, section), name)

@@ -36,6 +36,7 @@ ALIASES: Mapping[str, tuple[str, ...]] = {
     "output.dir": ("--output-dir", "-o"),
     "output.formats": ("--formats",),
     "output.fail_on": ("--fail-on",),
+    "output.progress": ("--progress",),
 }
 
 
@@ -61,18 +62,41 @@ def _add_flag(group: Any, names: tuple[str, ...], key: str, hint: Any) -> None:
     if origin in (types.UnionType, typing.Union):
         hint, origin = args[0], typing.get_origin(args[0])
     if hint is bool:
-        group.add_argument(*names, dest=dest, action=argparse.BooleanOptionalAction,
-                           default=None, help=f"config {key}")
+        group.add_argument(
+            *names,
+            dest=dest,
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help=f"config {key}",
+        )
     elif origin is tuple:
-        group.add_argument(*names, dest=dest, action="append", default=None, metavar="VALUE",
-                           help=f"config {key} (repeatable)")
+        group.add_argument(
+            *names,
+            dest=dest,
+            action="append",
+            default=None,
+            metavar="VALUE",
+            help=f"config {key} (repeatable)",
+        )
     elif origin in (Mapping, dict):
-        group.add_argument(*names, dest=dest, action="append", default=None,
-                           metavar="HOSTREGEX=NAME:VALUE", help=f"config {key} (repeatable)")
+        group.add_argument(
+            *names,
+            dest=dest,
+            action="append",
+            default=None,
+            metavar="HOSTREGEX=NAME:VALUE",
+            help=f"config {key} (repeatable)",
+        )
     else:
         kind = {int: int, float: float}.get(hint, str)
-        group.add_argument(*names, dest=dest, type=kind, default=None,
-                           metavar=kind.__name__.upper(), help=f"config {key}")
+        group.add_argument(
+            *names,
+            dest=dest,
+            type=kind,
+            default=None,
+            metavar=kind.__name__.upper(),
+            help=f"config {key}",
+        )
 
 
 def overrides_from(namespace: argparse.Namespace) -> dict[str, Any]:

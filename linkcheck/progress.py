@@ -10,7 +10,7 @@ from tqdm import tqdm
 
 
 class Progress:
-    """Counts checked URLs. ``mode`` is ``auto`` (bar only on a terminal), ``always`` or ``never``."""
+    """Counts checked URLs; ``mode`` is ``auto`` (bar only on a terminal), ``always``, ``never``."""
 
     # In line mode, at most one line per this many seconds.
     LINE_INTERVAL_S = 10.0
@@ -25,6 +25,8 @@ class Progress:
 
     def start(self, total: int, what: str = "URLs") -> None:
         self.total, self.done = total, 0
+        if self._bar is not None:
+            self._bar.close()
         if self.bar_enabled:
             self._bar = tqdm(total=total, unit=" " + what, file=sys.stderr, leave=False)
         elif self.lines_enabled and total:

@@ -211,15 +211,20 @@ def is_record_file(path: str) -> bool:
 
 def read_file(path: str | Path) -> FileRead:
     """Read and parse one file; an unreadable file gives one error, never an exception."""
+    loaded = load_bytes(path)
+    return loaded if isinstance(loaded, FileRead) else parse_bytes(_clean(str(path)), loaded)
+
+
+def load_bytes(path: str | Path) -> bytes | FileRead:
+    """A record file's bytes, or the FileRead that says why there are none (skipped, unreadable)."""
     source = _clean(str(path))
     if not is_record_file(source):
         return FileRead(source, skipped=True)
     try:
-        data = Path(path).read_bytes()
+        return Path(path).read_bytes()
     except OSError as exc:
         reason = (exc.strerror or str(exc)).lower()
         return FileRead(source, errors=(RecordError(source, f"cannot read file: {reason}"),))
-    return parse_bytes(source, data)
 
 
 def parse_bytes(source: str, data: bytes) -> FileRead:

@@ -84,12 +84,9 @@ def build_report(
         "changes": dict(changes) if changes is not None else None,
         "urls": [url_entry(r) for r in urls],
         "records": [
-            {**record_entry(r), **extra_records.get(r.record_key or r.source, {})}
-            for r in ordered
+            {**record_entry(r), **extra_records.get(r.record_key or r.source, {})} for r in ordered
         ],
-        "errors": [
-            {"source": e.source, "line": e.line, "message": str(e)} for e in errors
-        ],
+        "errors": [{"source": e.source, "line": e.line, "message": e.message} for e in errors],
     }
 
 
@@ -140,9 +137,7 @@ def record_entry(record: RecordHealth) -> dict[str, Any]:
         "published": record.published,
         "health": record.health.value,
         "links": [link_entry(link) for link in record.links],
-        "issues": [
-            {"code": f.code, "field": f.field, "message": f.message} for f in record.issues
-        ],
+        "issues": [{"code": f.code, "field": f.field, "message": f.message} for f in record.issues],
         "unpublish": record.unpublish,
         "unpublish_reasons": list(record.unpublish_reasons),
     }

@@ -1,40 +1,47 @@
-"""The pipeline as a few short functions: records -> links -> check -> health -> report.
+"""The pipeline: records -> links -> check -> health -> history -> report.
 
-Only the fetch stage is concurrent; everything around it is pure and takes
-``now`` so a run can be replayed in tests. On Ctrl-C the URLs checked so far
-still make a report, marked incomplete.
+``check`` reads like the pipeline: collect the links, plan what must really be
+requested (site files are checked offline, fresh ``ok`` verdicts are reused
+from history), fetch, judge, remember, assess every record, build the report.
+Only the fetch stage is concurrent. On Ctrl-C the URLs checked so far still
+make a report, marked incomplete, and the history run stays unfinished.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
-from linkcheck import content, health
+from linkcheck import content, health, recordchecks
+from linkcheck.archive import lookup_archives
+from linkcheck.changes import compute_changes, dead_streak
 from linkcheck.config import Config
 from linkcheck.fetch import fetch_all
-from linkcheck.freshness import cache_info
-from linkcheck.images import image_size
-from linkcheck.links import extract_links, unique_checks
+from linkcheck.history import HistoryStore, open_history
+from linkcheck.inputs import read_records
+from linkcheck.links import extract_all, unique_checks
 from linkcheck.model import (
     Fetched,
     LinkRef,
     Outcome,
     ReadResult,
-    Record,
     RecordHealth,
+    Role,
     UrlCheck,
     UrlResult,
 )
 from linkcheck.outcome import judge
-from linkcheck.records import read_inputs
 from linkcheck.report_json import RunInfo, build_report
 from linkcheck.site import site_base_url
+from linkcheck.sitefiles import check_site_file, is_site_url
 from linkcheck.status import parse_accept
+from linkcheck.unpublish import article_link, unpublish_decision
 
 
 class ProgressSink(Protocol):
@@ -49,10 +56,19 @@ class Collected:
     read: ReadResult
     base_url: str | None
     links: dict[str, list[LinkRef]]
+    digests: Mapping[str, str]
 
     @property
     def all_links(self) -> list[LinkRef]:
         return [link for links in self.links.values() for link in links]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the run will request, and what it already knows without a request."""
+
+    to_fetch: list[UrlCheck]
+    known: dict[str, UrlResult]
 
 
 @dataclass(frozen=True)
@@ -61,11 +77,13 @@ class CheckOutput:
     config: Config
 
 
-def collect_links(paths: Sequence[str], config: Config) -> Collected:
-    read = read_inputs(paths, config.input.exclude)
+def collect_links(
+    paths: Sequence[str], config: Config, store: HistoryStore | None = None
+) -> Collected:
+    read, digests = read_records(paths, config.input.exclude, store)
     base = site_base_url(paths, config.site.base_url)
-    links = {record.key: extract_links(record, base) for record in read.records}
-    return Collected(read, base, links)
+    links = extract_all(read.records, base)
+    return Collected(read, base, links, digests)
 
 
 def run_check(
@@ -85,26 +103,105 @@ async def check(
     now: datetime | None = None,
 ) -> CheckOutput:
     started = now or datetime.now(UTC)
-    collected = collect_links(paths, config)
-    checks = unique_checks(collected.all_links)
-    fetched, complete = await fetch_checks(checks, config, progress)
-    finished = datetime.now(UTC) if now is None else now
-    results = judge_all(checks, fetched, config, finished)
-    records = assess_records(collected.read.records, collected.links, results, config)
-    run = RunInfo(
-        started_at=started,
-        finished_at=finished,
-        config=config.to_dict(),
-        requests=sum(f.requests for f in fetched.values()),
-        complete=complete,
-        skipped_files=len(collected.read.skipped_files),
-    )
-    report = build_report(run, records, list(results.values()), collected.read.errors)
+    with open_history(config.history) or contextlib.nullcontext() as store:
+        run_id = store.start_run(started, config.digest()) if store else None
+        collected = collect_links(paths, config, store)
+        checks = unique_checks(collected.all_links)
+        plan = plan_checks(checks, collected.base_url, config, store, started)
+        fetched, complete = await fetch_checks(plan.to_fetch, config, progress)
+        results = {**plan.known, **judge_all(plan.to_fetch, fetched, config, store)}
+        twins = https_twins(results, config) if complete else {}
+        twin_checks = [UrlCheck(t, frozenset({Role.OTHER})) for t in sorted(set(twins.values()))]
+        twin_fetched, twins_complete = await fetch_checks(
+            twin_checks, config, progress, "https twins"
+        )
+        complete = complete and twins_complete
+        fetched.update(twin_fetched)
+        results.update(judge_all(twin_checks, twin_fetched, config, store))
+        finished = now or datetime.now(UTC)
+        link_results = {
+            c.url: _with_referrers(results[c.url], c) for c in checks if c.url in results
+        }
+        memory = await recall(store, run_id, link_results, collected, config, finished)
+        records, extra = assess_records(
+            collected, link_results, results, twins, memory, config, finished
+        )
+        run = RunInfo(
+            started_at=started,
+            finished_at=finished,
+            config=config.to_dict(),
+            requests=sum(f.requests for f in fetched.values()),
+            complete=complete,
+            skipped_files=len(collected.read.skipped_files),
+        )
+        report = build_report(
+            run, records, list(link_results.values()), collected.read.errors, memory.changes, extra
+        )
+        if store is not None and run_id is not None and complete:
+            store.finish_run(run_id, results.values(), report["summary"], finished)
+            store.prune(
+                config.history.retention_runs,
+                timedelta(days=config.history.parse_cache_max_age_days),
+                finished,
+            )
     return CheckOutput(report, config)
 
 
+def _with_referrers(result: UrlResult, item: UrlCheck) -> UrlResult:
+    return dataclasses.replace(result, referrers=item.referrers)
+
+
+# ---------------------------------------------------------------- planning
+
+
+def plan_checks(
+    checks: Sequence[UrlCheck],
+    base_url: str | None,
+    config: Config,
+    store: HistoryStore | None,
+    now: datetime,
+) -> Plan:
+    """Split the checks: offline site files, reusable history, and what must be requested."""
+    known: dict[str, UrlResult] = {}
+    if config.site.root_dir and base_url:
+        root = Path(config.site.root_dir)
+        for item in checks:
+            if is_site_url(item.url, base_url):
+                known[item.url] = check_site_file(item.url, base_url, root)
+    wanted = [c for c in checks if c.url not in known]
+    if store is not None:
+        max_age = timedelta(hours=config.history.ok_max_age_h)
+        known.update(store.reusable_results([c.url for c in wanted], now, max_age))
+        wanted = [c for c in wanted if c.url not in known]
+        validators = store.validators(c.url for c in wanted)
+        wanted = [dataclasses.replace(c, validators=validators.get(c.url)) for c in wanted]
+    return Plan(wanted, known)
+
+
+def https_twins(results: Mapping[str, UrlResult], config: Config) -> dict[str, str]:
+    """http:// URLs that work -> their https:// twins, to learn whether https works too.
+
+    Asked only of working http links, after the main pass: a dead link needs no
+    upgrade, and an all-http site would otherwise pay twice for every URL.
+    """
+    if not (config.content.enabled and config.content.insecure_url):
+        return {}
+    twins = {}
+    for url, result in results.items():
+        twin = recordchecks.https_twin(url) if result.outcome is Outcome.OK else None
+        if twin is not None and twin not in results:
+            twins[url] = twin
+    return twins
+
+
+# ---------------------------------------------------------------- fetching and judging
+
+
 async def fetch_checks(
-    checks: Sequence[UrlCheck], config: Config, progress: ProgressSink | None
+    checks: Sequence[UrlCheck],
+    config: Config,
+    progress: ProgressSink | None,
+    what: str = "URLs",
 ) -> tuple[dict[str, Fetched], bool]:
     """Fetch every check; on cancellation keep what was fetched and say it is incomplete."""
     done: dict[str, Fetched] = {}
@@ -114,76 +211,154 @@ async def fetch_checks(
         if progress:
             progress.advance()
 
+    if not checks:
+        return done, True
     if progress:
-        progress.start(len(checks))
-    want = (lambda c: content.want_body(c, config.content)) if config.content.enabled else (
-        lambda c: False
-    )
+        progress.start(len(checks), what)
+
+    def want(item: UrlCheck) -> bool:
+        return config.content.enabled and content.want_body(item, config.content)
+
     try:
-        await fetch_all(checks, config, on_result=on_result, want_body=want)
+        await fetch_all(checks, config, on_result=on_result, want_body=want, collect=False)
     except asyncio.CancelledError:
         return done, False
     return done, True
 
 
 def judge_all(
-    checks: Sequence[UrlCheck], fetched: Mapping[str, Fetched], config: Config, now: datetime
+    checks: Sequence[UrlCheck],
+    fetched: Mapping[str, Fetched],
+    config: Config,
+    store: HistoryStore | None,
 ) -> dict[str, UrlResult]:
-    """A verdict for every check: judged, with content issues, cache freshness and image size."""
+    """A verdict for every fetched check, with cache freshness, image size and content issues."""
     accept = parse_accept(config.http.accept)
+    unchanged = [f.url for f in fetched.values() if f.not_modified]
+    before = store.latest_results(unchanged) if store and unchanged else {}
     results: dict[str, UrlResult] = {}
     for item in checks:
         got = fetched.get(item.url)
         if got is None:
             continue
         result = judge(got, item, accept)
-        results[item.url] = enrich(result, got, item, config, now)
+        if got.not_modified and item.url in before:
+            result = _unchanged(result, before[item.url])
+        elif config.content.enabled:
+            result = content.apply_content(result, got, item, config.content)
+        results[item.url] = result
     return results
 
 
-def enrich(
-    result: UrlResult, got: Fetched, item: UrlCheck, config: Config, now: datetime
-) -> UrlResult:
-    """Add what the content says: cache freshness, image size, content-health codes."""
-    if result.outcome is not Outcome.OK or got.not_modified:
-        return dataclasses.replace(result, referrers=item.referrers)
-    cache = cache_info(got.headers, now, heuristic_fraction=config.content.heuristic_fraction)
-    size = image_size(got.body) if got.body and any(r.is_image for r in item.roles) else None
-    issues = content.url_issues(got, item, config.content, now=now) if config.content.enabled else ()
+def _unchanged(result: UrlResult, before: UrlResult) -> UrlResult:
+    """A 304: the content is what it was, so keep what was known of it."""
     return dataclasses.replace(
-        result, cache=cache, image_size=size, issues=tuple(issues), referrers=item.referrers
+        result,
+        content_type=before.content_type,
+        content_length=before.content_length,
+        image_size=before.image_size,
+        cache=before.cache,
+        issues=before.issues,
     )
 
 
-def assess_records(
-    records: Sequence[Record],
-    links: Mapping[str, list[LinkRef]],
+# ---------------------------------------------------------------- memory
+
+
+@dataclass(frozen=True)
+class Memory:
+    """What history adds to this run: streaks, first-seen images, changes, archive copies."""
+
+    changes: dict[str, Any] | None = None
+    streaks: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    first_seen: Mapping[str, recordchecks.ImageSeen] = dataclasses.field(default_factory=dict)
+    archived: Mapping[str, str | None] = dataclasses.field(default_factory=dict)
+
+
+async def recall(
+    store: HistoryStore | None,
+    run_id: int | None,
     results: Mapping[str, UrlResult],
+    collected: Collected,
     config: Config,
-) -> list[RecordHealth]:
+    now: datetime,
+) -> Memory:
+    streaks: dict[str, Any] = {}
+    changes = None
+    first_seen: dict[str, recordchecks.ImageSeen] = {}
+    if store is not None:
+        recent = store.recent_observations(
+            results, config.history.streak_window_runs, before=run_id
+        )
+        previous = store.previous_run(before=run_id)
+        changes = compute_changes(
+            {"id": previous.id, "started_at": previous.started_at} if previous else None,
+            results,
+            recent,
+            now,
+            config.history.flap_window_runs,
+            config.history.flap_min_changes,
+        )
+        streaks = {
+            url: dead_streak(result, recent.get(url, ()), now)
+            for url, result in results.items()
+            if result.definitively_dead
+        }
+        images = [link.url for link in collected.all_links if link.role.is_image and link.url]
+        first_seen = {
+            url: recordchecks.ImageSeen(etag, modified, length)
+            for url, (etag, modified, length) in store.first_seen(images).items()
+        }
+    archived: dict[str, str | None] = {}
+    if config.archive.enabled:
+        dead = [u for u, r in results.items() if r.definitively_dead]
+        archived = await lookup_archives(dead, config.archive, user_agent=config.user_agent)
+    return Memory(changes, streaks, first_seen, archived)
+
+
+# ---------------------------------------------------------------- records
+
+
+def assess_records(
+    collected: Collected,
+    results: Mapping[str, UrlResult],
+    all_results: Mapping[str, UrlResult],
+    twins: Mapping[str, str],
+    memory: Memory,
+    config: Config,
+    now: datetime,
+) -> tuple[list[RecordHealth], dict[str, dict[str, Any]]]:
+    """Each record's findings, health and unpublish decision, plus its additive report fields."""
+    duplicates = recordchecks.duplicate_originals(collected.links.items())
+    twin_results = {url: all_results[t] for url, t in twins.items() if t in all_results}
     assessed = []
-    for record in records:
-        record_links = links.get(record.key, [])
-        reasons = unpublish_reasons(record, record_links, results)
-        assessed.append(health.assess(record, record_links, results, (), reasons))
-    return assessed
-
-
-def unpublish_reasons(
-    record: Record, links: Sequence[LinkRef], results: Mapping[str, UrlResult]
-) -> list[str]:
-    """Flag a published record whose article (originalUrl, else webUrl) is definitively dead."""
-    if record.published is not True:
-        return []
-    article = _article_link(links)
-    if article is None or article.url is None:
-        return []
-    result = results.get(article.url)
-    if result is None or not result.definitively_dead:
-        return []
-    return [f"{article.field}: {result.error or result.outcome.value}"]
-
-
-def _article_link(links: Sequence[LinkRef]) -> LinkRef | None:
-    by_field = {link.field: link for link in links}
-    return by_field.get("originalUrl") or by_field.get("webUrl")
+    extra: dict[str, dict[str, Any]] = {}
+    for record in collected.read.records:
+        links = collected.links.get(record.key, [])
+        findings = recordchecks.record_findings(
+            record,
+            links,
+            results,
+            config.content,
+            duplicates=duplicates,
+            https_twins=twin_results,
+            first_seen=memory.first_seen,
+        )
+        article = article_link(links)
+        url = article.url if article else None
+        flag, reasons, since = unpublish_decision(
+            record,
+            url,
+            results.get(url) if url else None,
+            memory.streaks.get(url) if url else None,
+            config.unpublish,
+            now,
+            memory.archived.get(url) if url else None,
+        )
+        assessed.append(health.assess(record, links, results, findings, reasons if flag else ()))
+        extra[record.key] = {
+            "sha256": collected.digests.get(record.source),
+            "unpublish_since": since if flag else None,
+            "archive_url": memory.archived.get(url) if url else None,
+        }
+    return assessed, extra

@@ -87,8 +87,19 @@ def test_flags_override_the_file(tmp_path: Path) -> None:
     path = tmp_path / "c.yaml"
     path.write_text("http:\n  per_host: 2\n  exclude: ['a']\n")
     args = build_parser().parse_args(
-        ["check", "x", "--per-host", "9", "--exclude", "b,c{1,2}", "--fail-on", "broken,timeout",
-         "--no-http-verify-tls", "--http-headers", "^api=Authorization: Bearer s3cret"]
+        [
+            "check",
+            "x",
+            "--per-host",
+            "9",
+            "--exclude",
+            "b,c{1,2}",
+            "--fail-on",
+            "broken,timeout",
+            "--no-http-verify-tls",
+            "--http-headers",
+            "^api=Authorization: Bearer s3cret",
+        ]
     )
     config = load_config(path, overrides_from(args))
     assert config.http.per_host == 9

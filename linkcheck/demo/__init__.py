@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from linkcheck.config import load_config
-from linkcheck.demo.web import build_cdn, build_site
+from linkcheck.demo.server import build_cdn, build_site
 from linkcheck.output import write_atomic
 from linkcheck.run import CheckOutput, ProgressSink, check
 

@@ -26,14 +26,19 @@ AMP = """<!doctype html><html amp lang="en"><head><meta charset="utf-8">
 
 def png(width: int, height: int) -> bytes:
     """A real PNG of the given size (grey), small enough to build on the fly."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
     raw = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw, 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _http_date(moment: datetime) -> str:
@@ -46,9 +51,10 @@ def _html(text: str, **headers: str) -> web.Response:
 
 def article(title: str, slug: str, body: str = "A story that is still online.") -> web.Response:
     now = datetime.now(UTC)
-    return _html(ARTICLE.format(title=title, slug=slug, body=body),
-                 **{"Cache-Control": "max-age=3600",
-                    "Last-Modified": _http_date(now - timedelta(days=2))})
+    return _html(
+        ARTICLE.format(title=title, slug=slug, body=body),
+        **{"Cache-Control": "max-age=3600", "Last-Modified": _http_date(now - timedelta(days=2))},
+    )
 
 
 def build_site() -> web.Application:
@@ -71,15 +77,19 @@ def build_site() -> web.Application:
         if slug == "not-amp":
             return article("An ordinary page", slug)
         modified = datetime.now(UTC) - timedelta(days=1)
-        return _html(AMP.format(title="AMP edition", slug=slug),
-                     **{"Last-Modified": _http_date(modified), "Cache-Control": "max-age=600"})
+        return _html(
+            AMP.format(title="AMP edition", slug=slug),
+            **{"Last-Modified": _http_date(modified), "Cache-Control": "max-age=600"},
+        )
 
     @routes.get("/cache/{rest:.*}")
     async def amp_cache(request: web.Request) -> web.Response:
         """A stand-in for an AMP cache: its copy is a month older than the origin page."""
         copied = datetime.now(UTC) - timedelta(days=30)
-        return _html(AMP.format(title="AMP edition (cached)", slug="good"),
-                     **{"Last-Modified": _http_date(copied)})
+        return _html(
+            AMP.format(title="AMP edition (cached)", slug="good"),
+            **{"Last-Modified": _http_date(copied)},
+        )
 
     @routes.get("/busy")
     async def busy(request: web.Request) -> web.Response:
@@ -91,8 +101,11 @@ def build_site() -> web.Application:
 
     @routes.get("/bot-wall")
     async def bot_wall(request: web.Request) -> web.Response:
-        return web.Response(status=403, text="Just a moment...",
-                            headers={"cf-mitigated": "challenge", "Server": "cloudflare"})
+        return web.Response(
+            status=403,
+            text="Just a moment...",
+            headers={"cf-mitigated": "challenge", "Server": "cloudflare"},
+        )
 
     @routes.get("/slow")
     async def slow(request: web.Request) -> web.Response:
@@ -110,19 +123,26 @@ def build_site() -> web.Application:
 
 ARTICLE_ROUTES = {
     "good": lambda: article("Council passes the ban", "good"),
+    "council": lambda: article("The strongest ban yet", "council"),
     "other-good": lambda: article("Second story", "other-good"),
     "mentions-404": lambda: article(
-        "Why error 404 pages matter", "mentions-404",
-        "Designers argue that a helpful 404 page keeps readers on a site."),
+        "Why error 404 pages matter",
+        "mentions-404",
+        "Designers argue that a helpful 404 page keeps readers on a site.",
+    ),
     "gone": lambda: web.Response(status=410, text="Gone"),
     "moved": lambda: web.HTTPMovedPermanently("/articles/good"),
     "to-home": lambda: web.HTTPFound("/"),
-    "soft-404": lambda: _html("<!doctype html><title>Page not found</title>"
-                              "<h1>Sorry, we couldn't find that page</h1>"),
-    "stale": lambda: _html(ARTICLE.format(title="Old news", slug="stale", body="..."), **{
-        "Cache-Control": "max-age=60",
-        "Date": _http_date(datetime.now(UTC) - timedelta(hours=2)),
-    }),
+    "soft-404": lambda: _html(
+        "<!doctype html><title>Page not found</title><h1>Sorry, we couldn't find that page</h1>"
+    ),
+    "stale": lambda: _html(
+        ARTICLE.format(title="Old news", slug="stale", body="..."),
+        **{
+            "Cache-Control": "max-age=60",
+            "Date": _http_date(datetime.now(UTC) - timedelta(hours=2)),
+        },
+    ),
     "pdf": lambda: web.Response(body=b"%PDF-1.4\n", content_type="application/pdf"),
 }
 
@@ -135,11 +155,13 @@ def build_cdn() -> web.Application:
     async def image(request: web.Request) -> web.Response:
         name = request.match_info["name"]
         if name in images:
-            return web.Response(body=images[name], content_type="image/png",
-                                headers={"Cache-Control": "max-age=86400", "ETag": f'"{name}"'})
+            return web.Response(
+                body=images[name],
+                content_type="image/png",
+                headers={"Cache-Control": "max-age=86400", "ETag": f'"{name}"'},
+            )
         if name == "error.jpg":
-            return web.Response(text="<html><title>Error</title></html>",
-                                content_type="image/jpeg")
+            return web.Response(text="<html><title>Error</title></html>", content_type="image/jpeg")
         return web.Response(status=404, text="no such image")
 
     app.router.add_get("/img/{name}", image)
