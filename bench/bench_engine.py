@@ -1,0 +1,266 @@
+"""Bench the checking engine against lychee on the same URLs, hosts and limits.
+
+URLs come from realistic generated records (bench/gen_records.py), every host
+name mapped to its own loopback address served by bench/web.py (20-80 ms per
+request). Prints wall-time medians, their ratio, requests each tool made (as
+counted by the server), and the lower bound: the largest of (a host's total
+latency / per-host concurrency), (all latency / global concurrency) and the
+slowest single URL.
+
+    .venv/bin/python bench/bench_engine.py --records 1000 --runs 3
+    .venv/bin/python bench/bench_engine.py --records 100000 --memory-only
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from bench.web import plan  # noqa: E402
+
+URL_RE = re.compile(r"https?://[^\s\"']+")
+SKIP_HOSTS = {"prose.example.test"}
+
+
+def record_urls(records: int, workdir: Path) -> list[str]:
+    """Unique absolute URLs of ``records`` generated records, in first-seen order."""
+    import gen_records
+
+    out = gen_records.generate(records, workdir / "records")
+    seen: dict[str, None] = {}
+    for path in sorted((out / "_news").glob("*.md")):
+        for url in URL_RE.findall(path.read_text(encoding="utf-8")):
+            if url.split("/")[2] not in SKIP_HOSTS:
+                seen.setdefault(url, None)
+    return list(seen)
+
+
+def localise(urls: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Each host name -> its own 127.1.x.y; the port is filled in once the server runs."""
+    addresses: dict[str, str] = {}
+    local = []
+    for url in urls:
+        rest = url.split("://", 1)[1]
+        host, _, path = rest.partition("/")
+        if host not in addresses:
+            n = len(addresses)
+            addresses[host] = f"127.1.{n // 250}.{n % 250 + 1}"
+        local.append(f"http://{addresses[host]}:{{port}}/{path}")
+    return local, addresses
+
+
+def lower_bound(urls: list[str], per_host: int, concurrency: int) -> float:
+    by_host: dict[str, float] = defaultdict(float)
+    slowest = 0.0
+    for url in urls:
+        host, path = url.split("/", 3)[2], "/" + url.split("/", 3)[3]
+        latency, status = plan(path)
+        if status == 301:
+            latency += plan(path.split("?")[0] + "?moved")[0]
+        by_host[host] += latency
+        slowest = max(slowest, latency)
+    total = sum(by_host.values())
+    return max(max(by_host.values()) / per_host, total / concurrency, slowest)
+
+
+def server_requests(port: int, address: str, reset: bool = False) -> int:
+    path = "__reset" if reset else "__stats"
+    with urllib.request.urlopen(f"http://{address}:{port}/{path}", timeout=10) as resp:
+        body = resp.read()
+    return 0 if reset else sum(json.loads(body).values())
+
+
+def run_linkcheck_child(
+    urls_file: str, concurrency: int, per_host: int, body: bool, collect: bool
+) -> None:
+    """In a fresh process: one fetch_all over the URLs; prints wall, outcomes, peak RSS."""
+    from linkcheck.config import load_config
+    from linkcheck.fetch import fetch_all
+    from linkcheck.model import Role, UrlCheck
+
+    urls = Path(urls_file).read_text().split()
+    config = load_config(
+        overrides={
+            "http.max_concurrency": concurrency,
+            "http.per_host": per_host,
+            "http.host_interval_ms": 0,
+        }
+    )
+    checks = [UrlCheck(u, frozenset({Role.WEB})) for u in urls]
+    statuses: dict[str, int] = defaultdict(int)
+
+    def count(fetched) -> None:  # type: ignore[no-untyped-def]
+        statuses[str(fetched.status or fetched.failure)] += 1
+
+    before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    started = time.perf_counter()
+    asyncio.run(
+        fetch_all(checks, config, on_result=count, want_body=lambda c: body, collect=collect)
+    )
+    wall = time.perf_counter() - started
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "wall": wall,
+                "statuses": statuses,
+                "rss_mb": rss_mb,
+                "before_mb": before_mb,
+                "urls": len(urls),
+            }
+        )
+    )
+
+
+def linkcheck_once(urls_file: Path, args: argparse.Namespace, collect: bool = True) -> dict:
+    cmd = [
+        sys.executable,
+        __file__,
+        "--child",
+        str(urls_file),
+        "--concurrency",
+        str(args.concurrency),
+        "--per-host",
+        str(args.per_host),
+    ]
+    cmd += ["--body"] if args.body else []
+    cmd += [] if collect else ["--no-collect"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=3600)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def lychee_once(urls_file: Path, args: argparse.Namespace, workdir: Path) -> float:
+    lychee = shutil.which("lychee", path=str(Path(sys.executable).parent)) or "lychee"
+    cmd = [
+        lychee,
+        "--no-progress",
+        "--max-concurrency",
+        str(args.concurrency),
+        "--host-concurrency",
+        str(args.per_host),
+        "--host-request-interval",
+        "0ms",
+        "--max-retries",
+        "3",
+        "--timeout",
+        "20",
+        "--format",
+        "json",
+        "--output",
+        str(workdir / "lychee.json"),
+        str(urls_file),
+    ]
+    cmd += [] if args.body else ["--method", "head"]
+    started = time.perf_counter()
+    subprocess.run(cmd, capture_output=True, check=False, timeout=3600)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--per-host", type=int, default=6)
+    parser.add_argument("--body", action="store_true", help="GET and read bodies (else HEAD)")
+    parser.add_argument("--no-lychee", action="store_true")
+    parser.add_argument(
+        "--memory-only",
+        action="store_true",
+        help="one linkcheck run, results streamed (collect=False): peak RSS",
+    )
+    parser.add_argument("--child")
+    parser.add_argument("--no-collect", action="store_true")
+    args = parser.parse_args()
+    if args.child:
+        run_linkcheck_child(
+            args.child, args.concurrency, args.per_host, args.body, not args.no_collect
+        )
+        return
+    with tempfile.TemporaryDirectory(prefix="linkcheck-bench-") as tmp:
+        bench(args, Path(tmp))
+
+
+def bench(args: argparse.Namespace, workdir: Path) -> None:
+    urls, addresses = localise(record_urls(args.records, workdir))
+    print(f"{args.records} records -> {len(urls)} unique URLs on {len(addresses)} hosts")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "web.py"),
+            "--addresses",
+            ",".join(addresses.values()),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        port = int(server.stdout.readline())
+        urls = [u.format(port=port) for u in urls]
+        urls_file = workdir / "urls.txt"
+        urls_file.write_text("\n".join(urls) + "\n")
+        first = next(iter(addresses.values()))
+        bound = lower_bound(urls, args.per_host, args.concurrency)
+        print(
+            f"lower bound: {bound:.2f} s (concurrency {args.concurrency}, "
+            f"per host {args.per_host}, {'GET+body' if args.body else 'HEAD'})"
+        )
+        if args.memory_only:
+            server_requests(port, first, reset=True)
+            result = linkcheck_once(urls_file, args, collect=False)
+            print(
+                f"linkcheck: {result['wall']:.2f} s, peak RSS {result['rss_mb']:.0f} MB "
+                f"({result['before_mb']:.0f} MB once the URL set was built), "
+                f"{server_requests(port, first)} requests, statuses {result['statuses']}"
+            )
+            return
+        compare(urls_file, args, workdir, port, first, bound)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def compare(
+    urls_file: Path, args: argparse.Namespace, workdir: Path, port: int, first: str, bound: float
+) -> None:
+    ours, theirs = [], []
+    for run in range(args.runs):
+        server_requests(port, first, reset=True)
+        result = linkcheck_once(urls_file, args)
+        ours.append(result["wall"])
+        print(
+            f"run {run + 1}: linkcheck {result['wall']:.2f} s, "
+            f"{server_requests(port, first)} requests, RSS {result['rss_mb']:.0f} MB, "
+            f"statuses {dict(result['statuses'])}"
+        )
+        if not args.no_lychee:
+            server_requests(port, first, reset=True)
+            wall = lychee_once(urls_file, args, workdir)
+            theirs.append(wall)
+            print(f"run {run + 1}: lychee    {wall:.2f} s, {server_requests(port, first)} requests")
+    ours_m = statistics.median(ours)
+    print(f"linkcheck median {ours_m:.2f} s = {ours_m / bound:.2f}x the lower bound")
+    if theirs:
+        theirs_m = statistics.median(theirs)
+        print(f"lychee    median {theirs_m:.2f} s = {theirs_m / bound:.2f}x the lower bound")
+        print(f"linkcheck / lychee = {ours_m / theirs_m:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,472 @@
+"""UrlCheck -> Fetched: every unique URL asked once, fast and politely, failures as values.
+
+Layers, each owning one concern (as in httpx): ``fetch_all`` runs a fixed pool
+of workers fed by the per-host scheduler; ``Client.fetch`` retries whole
+attempts through tenacity; ``_follow`` walks the redirect chain itself (every
+hop recorded, checked against the address policy, sent through its host's
+gate); ``_send`` is one request. aiohttp's exceptions are translated in one
+place, ``describe_exception``, most specific first. Nothing here raises for a
+bad URL: the worst a URL can do is become a ``Fetched`` with ``failure`` set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import ssl
+import time
+import urllib.request
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+import aiohttp
+from multidict import CIMultiDictProxy
+from yarl import URL
+
+from linkcheck.addresses import (
+    AddressPolicy,
+    BlockedAddressError,
+    GuardedResolver,
+    blocked_reason,
+    literal_address,
+)
+from linkcheck.config import Config
+from linkcheck.errors import ConfigError
+from linkcheck.hosts import HostPool, Scheduler
+from linkcheck.model import FailureKind, Fetched, Hop, UrlCheck
+from linkcheck.resolve import parse_resolve
+from linkcheck.retrying import THROTTLE_STATUSES, host_backoff_s, is_retryable, retrying
+
+Sleep = Callable[[float], Awaitable[None]]
+
+# HEAD answers that often mean "I don't do HEAD" rather than "no such page".
+HEAD_REFUSED = frozenset({400, 403, 404, 405, 501})
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# Bytes read from a non-2xx body: enough for a bot-wall marker, not a whole error page.
+ERROR_BODY_BYTES = 8192
+# A body nobody asked for is read this far to keep the connection alive, else dropped.
+DRAIN_BYTES = 65_536
+DNS_CACHE_S = 300
+
+
+class _Stop(Exception):
+    """Ends an attempt with a known failure (loop, too many hops, blocked address)."""
+
+    def __init__(self, kind: FailureKind, text: str) -> None:
+        super().__init__(text)
+        self.kind = kind
+        self.text = text
+
+
+@dataclass
+class _Trail:
+    """What one URL's attempts have done so far; survives an exception mid-chain."""
+
+    url: str
+    hops: list[Hop] = field(default_factory=list)
+    requests: int = 0
+    attempts: int = 0
+
+
+async def fetch_all(
+    checks: Sequence[UrlCheck],
+    config: Config,
+    *,
+    on_result: Callable[[Fetched], None] | None = None,
+    want_body: Callable[[UrlCheck], bool] | None = None,
+    sleep: Sleep | None = None,
+    collect: bool = True,
+) -> list[Fetched]:
+    """Check every URL once; results in the order of ``checks``.
+
+    ``sleep`` replaces tenacity's sleep between retries (tests). With
+    ``collect=False`` results only go to ``on_result`` (bounded memory on huge runs).
+    """
+    wants = want_body or (lambda c: c.wants_body)
+    results: list[Fetched | None] = [None] * len(checks) if collect else []
+
+    def deliver(index: int, fetched: Fetched) -> None:
+        if collect:
+            results[index] = fetched
+        if on_result is not None:
+            on_result(fetched)
+
+    async with Client(config, sleep=sleep) as client:
+        queue: list[tuple[str, int]] = []
+        for index, check in enumerate(checks):
+            early = client.refuse(check)
+            if early is not None:
+                deliver(index, early)
+            else:
+                queue.append((URL(check.url).host or "", index))
+        scheduler = Scheduler(client.pool, queue)
+
+        async def worker() -> None:
+            while (item := await scheduler.take()) is not None:
+                gate, index = item
+                try:
+                    fetched = await client.fetch(checks[index], wants(checks[index]))
+                finally:
+                    await scheduler.done(gate)
+                deliver(index, fetched)
+
+        async with asyncio.TaskGroup() as group:
+            for _ in range(min(config.http.max_concurrency, len(queue))):
+                group.create_task(worker())
+    return [r for r in results if r is not None]
+
+
+class Client:
+    """One run's HTTP client: one session, keep-alive, DNS cache, gates, policy."""
+
+    def __init__(self, config: Config, sleep: Sleep | None = None) -> None:
+        http = config.http
+        self.config = config
+        self.pool = HostPool(http.per_host, http.host_interval_ms / 1000)
+        self.policy = AddressPolicy(http.allow_private, http.allow_loopback, http.allow_link_local)
+        self._sleep = sleep or asyncio.sleep
+        self._ssl = _ssl_context(http.verify_tls, http.ca_bundle)
+        self._extra = [(re.compile(p), dict(h)) for p, h in http.headers.items()]
+        self._exclude = [re.compile(p) for p in http.exclude]
+        self._include = [re.compile(p) for p in http.include]
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> Client:
+        http = self.config.http
+        resolver = GuardedResolver(self.policy, [parse_resolve(e) for e in http.resolve])
+        connector = aiohttp.TCPConnector(
+            limit=http.max_concurrency,
+            limit_per_host=http.per_host,
+            ttl_dns_cache=DNS_CACHE_S,
+            resolver=resolver,
+            ssl=self._ssl,
+        )
+        timeout = aiohttp.ClientTimeout(
+            total=http.request_timeout_s,
+            sock_connect=http.connect_timeout_s,
+            sock_read=http.read_timeout_s,
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            timeout=timeout,
+            headers={"User-Agent": self.config.user_agent, "Accept": "*/*"},
+            trust_env=http.trust_env and _environment_matters(),
+            max_field_size=16_384,
+            max_line_size=16_384,
+        )
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    def refuse(self, check: UrlCheck) -> Fetched | None:
+        """A Fetched without any request when rules or the URL itself say so."""
+        url = check.url
+        reason = _excluded(url, self._exclude, self._include)
+        kind = FailureKind.EXCLUDED
+        if reason is None:
+            try:
+                parsed = URL(url)
+            except (ValueError, TypeError):
+                parsed = None
+            if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
+                reason, kind = f"not an http(s) URL: {url}", FailureKind.OTHER
+        if reason is None:
+            return None
+        return Fetched(
+            url,
+            None,
+            url,
+            error=reason,
+            failure=kind,
+            attempts=0,
+            requests=0,
+            fetched_at=datetime.now(UTC),
+        )
+
+    async def fetch(self, check: UrlCheck, want_body: bool) -> Fetched:
+        """All attempts at one URL; the last one is the answer."""
+        started = time.monotonic()
+        trail = _Trail(check.url)
+        fetched = await self._attempt(check, want_body, trail)
+        if is_retryable(fetched):
+            # tenacity costs a little per URL, so it only runs when a retry is due;
+            # its first "attempt" replays the answer already in hand.
+            replay = [fetched]
+
+            async def attempt() -> Fetched:
+                return replay.pop() if replay else await self._attempt(check, want_body, trail)
+
+            fetched = await retrying(self.config.retry, self._sleep)(attempt)
+        return replace(
+            fetched,
+            attempts=trail.attempts,
+            requests=trail.requests,
+            elapsed_ms=round((time.monotonic() - started) * 1000),
+            fetched_at=datetime.now(UTC),
+        )
+
+    async def _attempt(self, check: UrlCheck, want_body: bool, trail: _Trail) -> Fetched:
+        trail.attempts += 1
+        trail.hops = []
+        trail.url = check.url
+        try:
+            async with asyncio.timeout(self.config.http.request_timeout_s):
+                return await self._follow(check, want_body, trail)
+        except Exception as exc:  # a failed URL is a value
+            kind, text = describe_exception(exc)
+            return Fetched(
+                check.url, None, trail.url, redirects=tuple(trail.hops), error=text, failure=kind
+            )
+
+    async def _follow(self, check: UrlCheck, want_body: bool, trail: _Trail) -> Fetched:
+        """One pass down the redirect chain, HEAD first unless the body is wanted."""
+        url = URL(check.url)
+        method = "GET" if want_body else "HEAD"
+        headers = _conditional(check)
+        seen = {str(url)}
+        while True:
+            self._guard(url)
+            trail.url = str(url)
+            resp = await self._send(method, url, headers, trail)
+            if method == "HEAD" and resp.status in HEAD_REFUSED:
+                resp.release()  # a HEAD answer has no body: the connection stays open
+                method = "GET"
+                resp = await self._send(method, url, headers, trail)
+            try:
+                target = _location(url, resp)
+                if target is None:
+                    return await self._final(check, want_body, method, url, resp, trail)
+                if isinstance(target, str):  # a Location nobody can follow
+                    return _answer(check, url, resp, trail, error=target)
+                trail.hops.append(Hop(str(url), resp.status))
+                await read_capped(resp, DRAIN_BYTES)  # a read-out body keeps the connection
+                _check_chain(trail.hops, target, seen, self.config.http.max_redirects)
+                seen.add(str(target))
+                url = target
+            finally:
+                resp.release()  # closes the connection instead when the body was not read out
+
+    async def _final(
+        self,
+        check: UrlCheck,
+        want_body: bool,
+        method: str,
+        url: URL,
+        resp: aiohttp.ClientResponse,
+        trail: _Trail,
+    ) -> Fetched:
+        if resp.status == 304:
+            return _answer(check, url, resp, trail, not_modified=True)
+        if method != "GET":
+            return _answer(check, url, resp, trail)
+        cap = DRAIN_BYTES
+        if want_body:
+            cap = _body_cap(check, self.config) if resp.status < 300 else ERROR_BODY_BYTES
+        body, truncated = await read_capped(resp, cap)
+        if not want_body:
+            body, truncated = b"", False
+        return _answer(check, url, resp, trail, body=body, truncated=truncated)
+
+    def _guard(self, url: URL) -> None:
+        if url.scheme not in ("http", "https") or not url.host:
+            raise _Stop(FailureKind.OTHER, f"not an http(s) URL: {url}")
+        address = literal_address(url.host)
+        if address is not None and (reason := blocked_reason(address, self.policy)):
+            raise _Stop(FailureKind.BLOCKED_ADDRESS, reason)
+
+    async def _send(
+        self, method: str, url: URL, headers: Mapping[str, str], trail: _Trail
+    ) -> aiohttp.ClientResponse:
+        """One request through its host's gate; 429/503 slow the whole host down."""
+        assert self._session is not None
+        gate = self.pool.gate(url.host or "")
+        async with gate.send():
+            trail.requests += 1
+            try:
+                resp = await self._session.request(
+                    method,
+                    url,
+                    headers={**headers, **self._extra_for(url)},
+                    allow_redirects=False,
+                )
+            except aiohttp.ClientConnectorError:
+                trail.requests -= 1  # never reached the server: nothing was sent
+                raise
+        if resp.status in THROTTLE_STATUSES:
+            gate.throttle(
+                host_backoff_s(resp.status, resp.headers, gate.throttled, self.config.retry)
+            )
+        return resp
+
+    def _extra_for(self, url: URL) -> dict[str, str]:
+        extra: dict[str, str] = {}
+        for pattern, headers in self._extra:
+            if pattern.search(url.host or ""):
+                extra.update(headers)
+        return extra
+
+
+async def read_capped(resp: aiohttp.ClientResponse, cap: int) -> tuple[bytes, bool]:
+    """At most ``cap`` DECODED bytes, streamed; aiohttp inflates in bounded chunks."""
+    chunks: list[bytes] = []
+    size = 0
+    while size < cap:
+        chunk = await resp.content.read(min(cap - size, 65_536))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    truncated = size >= cap and not resp.content.at_eof()
+    return b"".join(chunks), truncated
+
+
+def describe_exception(exc: BaseException) -> tuple[FailureKind, str]:
+    """The one translation of client errors, most specific first (TLS before connect)."""
+    if isinstance(exc, _Stop):
+        return exc.kind, exc.text
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        cert = exc.certificate_error
+        reason = getattr(cert, "verify_message", None) or getattr(cert, "reason", None) or cert
+        return FailureKind.TLS, f"TLS certificate error: {reason}"
+    if isinstance(exc, aiohttp.ClientSSLError | ssl.SSLError):
+        return FailureKind.TLS, f"TLS handshake failed: {_short(exc)}"
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        if isinstance(exc.os_error, BlockedAddressError):
+            return FailureKind.BLOCKED_ADDRESS, str(exc.os_error)
+        return FailureKind.DNS, f"DNS: cannot resolve {exc.host}"
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return FailureKind.TIMEOUT, "connect timed out"
+    if isinstance(exc, aiohttp.SocketTimeoutError):
+        return FailureKind.TIMEOUT, "read timed out"
+    if isinstance(exc, TimeoutError):
+        return FailureKind.TIMEOUT, "timed out"
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        if isinstance(exc.os_error, ConnectionRefusedError):
+            return FailureKind.REFUSED, "connection refused"
+        return FailureKind.OTHER, f"cannot connect: {exc.os_error.strerror or exc.os_error}"
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return FailureKind.RESET, "server closed the connection"
+    if isinstance(exc, ConnectionResetError | aiohttp.ClientPayloadError):
+        return FailureKind.RESET, "connection reset"
+    if isinstance(exc, aiohttp.InvalidURL):
+        return FailureKind.OTHER, f"invalid URL: {exc}"
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return FailureKind.OTHER, f"bad response: {exc.message}"
+    if isinstance(exc, aiohttp.ClientError | OSError | ValueError):
+        return FailureKind.OTHER, f"{type(exc).__name__}: {_short(exc)}"
+    return FailureKind.OTHER, f"unexpected {type(exc).__name__}: {_short(exc)}"
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _excluded(
+    url: str, exclude: list[re.Pattern[str]], include: list[re.Pattern[str]]
+) -> str | None:
+    for pattern in exclude:
+        if pattern.search(url) and not any(p.search(url) for p in include):
+            return f"excluded by rule {pattern.pattern!r}"
+    return None
+
+
+def _ssl_context(verify: bool, ca_bundle: str | None) -> ssl.SSLContext | bool:
+    if not verify:
+        return False
+    if ca_bundle is None:
+        return True
+    try:
+        return ssl.create_default_context(cafile=ca_bundle)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(f"http.ca_bundle: cannot load {ca_bundle}: {exc}") from None
+
+
+def _environment_matters() -> bool:
+    """Whether trust_env would change anything: a proxy variable or a netrc file.
+
+    aiohttp looks both up in a worker thread for every request when trust_env
+    is on, which halves throughput; when neither exists there is nothing to trust.
+    """
+    netrc = os.environ.get("NETRC") or os.path.expanduser("~/.netrc")
+    return bool(urllib.request.getproxies()) or os.path.isfile(netrc)
+
+
+def _conditional(check: UrlCheck) -> dict[str, str]:
+    validators = check.validators
+    headers: dict[str, str] = {}
+    if validators is not None and validators.etag:
+        headers["If-None-Match"] = validators.etag
+    if validators is not None and validators.last_modified:
+        headers["If-Modified-Since"] = validators.last_modified
+    return headers
+
+
+def _location(url: URL, resp: aiohttp.ClientResponse) -> URL | str | None:
+    """Where a redirect points: a URL, a text saying why it can't be followed, or None."""
+    if resp.status not in REDIRECTS:
+        return None
+    location = resp.headers.get("Location")
+    if not location:
+        return None
+    try:
+        target = url.join(URL(location))
+    except (ValueError, TypeError):
+        return f"HTTP {resp.status} to an invalid Location {location[:100]!r}"
+    if target.scheme not in ("http", "https") or not target.host:
+        return f"HTTP {resp.status} to a non-http(s) Location {location[:100]!r}"
+    return target.with_fragment(None)
+
+
+def _check_chain(hops: list[Hop], target: URL, seen: set[str], max_redirects: int) -> None:
+    chain = " -> ".join([h.url for h in hops] + [str(target)])
+    if str(target) in seen:
+        raise _Stop(FailureKind.REDIRECT_LOOP, f"redirect loop: {chain}")
+    if len(hops) > max_redirects:
+        raise _Stop(
+            FailureKind.TOO_MANY_REDIRECTS, f"too many redirects (>{max_redirects}): {chain}"
+        )
+
+
+def _body_cap(check: UrlCheck, config: Config) -> int:
+    images_only = all(r.is_image for r in check.roles) and bool(check.roles)
+    return config.http.max_image_bytes if images_only else config.http.max_page_bytes
+
+
+def _headers(raw: CIMultiDictProxy[str]) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for name, value in raw.items():
+        key = name.lower()
+        headers[key] = f"{headers[key]}, {value}" if key in headers else value
+    return headers
+
+
+def _answer(
+    check: UrlCheck,
+    url: URL,
+    resp: aiohttp.ClientResponse,
+    trail: _Trail,
+    *,
+    body: bytes = b"",
+    truncated: bool = False,
+    not_modified: bool = False,
+    error: str | None = None,
+) -> Fetched:
+    return Fetched(
+        url=check.url,
+        status=resp.status,
+        final_url=str(url),
+        redirects=tuple(trail.hops),
+        headers=_headers(resp.headers),
+        body=body,
+        body_truncated=truncated,
+        error=error,
+        not_modified=not_modified,
+    )
