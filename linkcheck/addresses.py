@@ -91,7 +91,12 @@ class GuardedResolver(AbstractResolver):
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
-        pinned = self._pins.get((host.lower().rstrip("."), port))
+        name = host.lower().rstrip(".")
+        if name == "invalid" or name.endswith(".invalid"):
+            # RFC 6761 section 6.4: resolvers answer "invalid" names negatively by
+            # themselves; no query leaves the machine.
+            raise socket.gaierror(socket.EAI_NONAME, f"{host}: reserved name never resolves")
+        pinned = self._pins.get((name, port))
         if pinned is not None:
             answers = [_answer(host, pinned, port)]
         else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from pathlib import Path
 
 import pytest
@@ -17,3 +19,49 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip(f"the real corpus is not beside this clone ({CORPUS} is absent)")
     return CORPUS
+
+
+# ---------------------------------------------------------------- loopback only
+#
+# The suite must never send a packet beyond 127.0.0.0/8, not even a DNS query.
+# Every name lookup and every connection is checked here; anything else fails
+# the test that tried it (linkcheck itself answers .invalid names without a query).
+
+_real_getaddrinfo = socket.getaddrinfo
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+def _loopback(host: object) -> bool:
+    if host in (None, "localhost", b"localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(str(host).strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _guarded_getaddrinfo(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+    if not _loopback(host):
+        raise AssertionError(f"test tried to resolve {host!r}: only loopback is allowed")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+def _check_address(address: object) -> None:
+    if isinstance(address, tuple) and not _loopback(address[0]):
+        raise AssertionError(f"test tried to connect to {address!r}: only loopback is allowed")
+
+
+def _guarded_connect(self, address):  # type: ignore[no-untyped-def]
+    _check_address(address)
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self, address):  # type: ignore[no-untyped-def]
+    _check_address(address)
+    return _real_connect_ex(self, address)
+
+
+socket.getaddrinfo = _guarded_getaddrinfo
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]

@@ -57,6 +57,11 @@ class LocalWeb:
         async def stop() -> None:
             for runner in self._runners:
                 await runner.cleanup()
+            # Handlers still sleeping (hanging routes) end here, not when the loop is collected.
+            pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
 
         asyncio.run_coroutine_threadsafe(stop(), self.loop).result(timeout=15)
         self.loop.call_soon_threadsafe(self.loop.stop)
