@@ -122,6 +122,7 @@ async def check(
         link_results = {
             c.url: _with_referrers(results[c.url], c) for c in checks if c.url in results
         }
+        link_results.update(invalid_results(collected.all_links))
         memory = await recall(store, run_id, link_results, collected, config, finished)
         records, extra = assess_records(
             collected, link_results, results, twins, memory, config, finished
@@ -145,6 +146,25 @@ async def check(
                 finished,
             )
     return CheckOutput(report, config)
+
+
+def invalid_results(links: Sequence[LinkRef]) -> dict[str, UrlResult]:
+    """Links that are no checkable URL still get their ``invalid`` entry, keyed by the raw text."""
+    found: dict[str, UrlResult] = {}
+    for link in links:
+        if link.url is not None:
+            continue
+        key = link.raw
+        before = found.get(key)
+        found[key] = UrlResult(
+            url=key,
+            outcome=Outcome.INVALID,
+            status=None,
+            final_url=key,
+            error=link.invalid_reason,
+            referrers=before.referrers + 1 if before else 1,
+        )
+    return found
 
 
 def _with_referrers(result: UrlResult, item: UrlCheck) -> UrlResult:

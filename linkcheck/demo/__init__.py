@@ -34,6 +34,10 @@ DEMO_SETTINGS: dict[str, Any] = {
 }
 
 
+# The demo web's usual port (any free port when it is taken).
+DEMO_PORT = 47301
+
+
 def run_demo(out_dir: str, progress: ProgressSink | None = None) -> CheckOutput:
     return asyncio.run(_demo(Path(out_dir), progress))
 
@@ -63,11 +67,17 @@ async def _demo(out: Path, progress: ProgressSink | None) -> CheckOutput:
 
 
 async def _serve(app: web.Application, address: str) -> tuple[web.AppRunner, int]:
+    """Listen on the demo's usual port, so URLs (and history) stay the same between runs."""
     runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.5)
     await runner.setup()
-    site = web.TCPSite(runner, address, 0)
-    await site.start()
-    return runner, site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    for port in (DEMO_PORT, 0):
+        site = web.TCPSite(runner, address, port)
+        try:
+            await site.start()
+        except OSError:
+            continue  # the usual port is taken: any free port will do
+        return runner, site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    raise OSError(f"cannot listen on {address}")
 
 
 def write_records(target: Path, hosts: dict[str, str]) -> Path:

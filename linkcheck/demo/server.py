@@ -115,7 +115,7 @@ def build_site() -> web.Application:
     @routes.get("/loop/{n}")
     async def loop(request: web.Request) -> web.Response:
         other = "b" if request.match_info["n"] == "a" else "a"
-        raise web.HTTPFound(f"/loop/{other}")
+        return web.Response(status=302, headers={"Location": f"/loop/{other}"})
 
     app.add_routes(routes)
     return app
@@ -131,8 +131,8 @@ ARTICLE_ROUTES = {
         "Designers argue that a helpful 404 page keeps readers on a site.",
     ),
     "gone": lambda: web.Response(status=410, text="Gone"),
-    "moved": lambda: web.HTTPMovedPermanently("/articles/good"),
-    "to-home": lambda: web.HTTPFound("/"),
+    "moved": lambda: web.Response(status=301, headers={"Location": "/articles/good"}),
+    "to-home": lambda: web.Response(status=302, headers={"Location": "/"}),
     "soft-404": lambda: _html(
         "<!doctype html><title>Page not found</title><h1>Sorry, we couldn't find that page</h1>"
     ),
