@@ -20,8 +20,16 @@ class RecordingResolver:
 
     async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET) -> list:
         self.asked.append(host)
-        return [{"hostname": host, "host": self.address, "port": port, "family": socket.AF_INET,
-                 "proto": 0, "flags": socket.AI_NUMERICHOST}]
+        return [
+            {
+                "hostname": host,
+                "host": self.address,
+                "port": port,
+                "family": socket.AF_INET,
+                "proto": 0,
+                "flags": socket.AI_NUMERICHOST,
+            }
+        ]
 
     async def close(self) -> None:
         pass
