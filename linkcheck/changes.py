@@ -75,10 +75,15 @@ class Streak:
 
     runs: int
     since: datetime | None
-    capped: bool = False  # the streak reaches back to the oldest observation we have
+    capped: bool = False  # the streak fills the whole look-back window: it may be longer
 
 
-def failing_streak(current: UrlResult, history: Sequence[Observation], now: datetime) -> Streak:
+def failing_streak(
+    current: UrlResult,
+    history: Sequence[Observation],
+    now: datetime,
+    window: int | None = None,
+) -> Streak:
     """This run plus the unbroken failing observations right before it."""
     if current.outcome not in FAILING:
         return Streak(0, None)
@@ -87,10 +92,15 @@ def failing_streak(current: UrlResult, history: Sequence[Observation], now: date
         if seen.outcome not in FAILING:
             return Streak(runs, since)
         runs, since = runs + 1, seen.started_at
-    return Streak(runs, since, capped=bool(history))
+    return Streak(runs, since, capped=window is not None and len(history) >= window)
 
 
-def dead_streak(current: UrlResult, history: Sequence[Observation], now: datetime) -> Streak:
+def dead_streak(
+    current: UrlResult,
+    history: Sequence[Observation],
+    now: datetime,
+    window: int | None = None,
+) -> Streak:
     """Runs in which the URL was definitively dead, counted back to its last ``ok``.
 
     Transient failures (timeout, 5xx, 429, bot walls, resets) neither count nor
@@ -106,7 +116,7 @@ def dead_streak(current: UrlResult, history: Sequence[Observation], now: datetim
             return Streak(runs, since)
         if seen.definitively_dead:
             runs, since = runs + 1, seen.started_at
-    return Streak(runs, since, capped=bool(history))
+    return Streak(runs, since, capped=window is not None and len(history) >= window)
 
 
 def is_flapping(
@@ -129,6 +139,7 @@ def compute_changes(
     now: datetime,
     window: int = FLAP_WINDOW,
     min_changes: int = FLAP_MIN_CHANGES,
+    streak_window: int | None = None,
 ) -> dict[str, Any]:
     """The report's ``changes`` object.
 
@@ -143,7 +154,7 @@ def compute_changes(
         before = history[0].outcome if history else None
         now_failing = result.outcome in FAILING
         if now_failing and before in FAILING:
-            streak = failing_streak(result, history, now)
+            streak = failing_streak(result, history, now, streak_window)
             still_broken.append(
                 {"url": url, "consecutive_runs": streak.runs, "since": iso_utc(streak.since)}
             )

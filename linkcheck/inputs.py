@@ -20,7 +20,8 @@ from linkcheck.records import (
     gc_paused,
     iter_input_files,
     load_bytes,
-    parse_bytes,
+    parse_many,
+    read_files,
 )
 
 # Bump when Record or FileRead change shape: old cache entries then simply miss.
@@ -33,30 +34,32 @@ def read_records(
     """Every record under the inputs, and each file's sha256 by source path."""
     files = iter_input_files(paths, exclude)
     with gc_paused():
-        loaded = [(path, load_bytes(path)) for path in files]
-        keys = {src: _key(src, data) for src, data in loaded if isinstance(data, bytes)}
-        cached = store.cached_parses(keys.values()) if store else {}
-        reads, fresh = [], {}
-        for source, data in loaded:
-            read = _parse(source, data, keys.get(source), cached)
-            if store is not None and source in keys and keys[source] not in cached:
-                fresh[keys[source]] = pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL)
-            reads.append(read)
-    if store is not None and fresh:
-        store.store_parses(fresh)
+        reads = read_files(files) if store is None else _read_with_cache(files, store)
     digests = {read.source: read.digest for read in reads if read.digest}
     return combine(reads), digests
 
 
+def _read_with_cache(files: Sequence[str], store: HistoryStore) -> list[FileRead]:
+    """Parse only the files whose (path, bytes) the store has not seen; store what was parsed."""
+    loaded = [(path, load_bytes(path)) for path in files]
+    keys = {src: _key(src, data) for src, data in loaded if isinstance(data, bytes)}
+    cached = store.cached_parses(keys.values())
+    misses = [(src, data) for src, data in loaded if src in keys and keys[src] not in cached]
+    parsed = dict(zip([src for src, _ in misses], parse_many(misses), strict=True))
+    reads, fresh = [], {}
+    for source, data in loaded:
+        if isinstance(data, FileRead):
+            read = data
+        elif source in parsed:
+            read = parsed[source]
+            fresh[keys[source]] = pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL)
+        else:
+            read = pickle.loads(cached[keys[source]])
+        reads.append(read)
+    if fresh:
+        store.store_parses(fresh)
+    return reads
+
+
 def _key(source: str, data: bytes) -> str:
     return f"{PARSE_FORMAT}:{source}:{hashlib.sha256(data).hexdigest()}"
-
-
-def _parse(
-    source: str, data: bytes | FileRead, key: str | None, cached: dict[str, bytes]
-) -> FileRead:
-    if isinstance(data, FileRead):
-        return data
-    if key in cached:
-        return pickle.loads(cached[key])
-    return parse_bytes(source, data)

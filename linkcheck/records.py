@@ -25,11 +25,12 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import yaml
 
 from linkcheck.model import ReadResult, Record, RecordError
+from linkcheck.parallel import map_chunks
 
 _STR_TAG = "tag:yaml.org,2002:str"
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -38,24 +39,27 @@ _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 class _Loader(_BaseLoader):  # type: ignore[misc]
     """The safe loader (LibYAML when present) with a memo for resolving plain scalars.
 
-    Resolving runs in Python for every scalar and records repeat the same small values
-    (``width: 50``, ``type: article``, ``isCached: true``), so a memo is a large share of
-    the parse time. Quoted scalars are always strings and skip it.
+    LibYAML composes in C but calls this Python method for every scalar, and records repeat
+    the same small values (``width: 50``, ``type: article``, ``isCached: true``), so a memo
+    is a large share of the parse time. Quoted scalars are always strings and skip it.
     """
 
-    _memo: ClassVar[dict[str, str]] = {}
-
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-        if kind is yaml.ScalarNode:
+        if kind is _ScalarNode:
             if not implicit[0]:
                 return _STR_TAG
-            tag = self._memo.get(value)
+            tag = _RESOLVED.get(value)
             if tag is None:
-                tag = super().resolve(kind, value, implicit)
-                if len(value) <= 32 and len(self._memo) < 4096:
-                    self._memo[value] = tag
+                tag = _resolve(self, kind, value, implicit)
+                if len(value) <= 32 and len(_RESOLVED) < 4096:
+                    _RESOLVED[value] = tag
             return tag
-        return super().resolve(kind, value, implicit)
+        return _resolve(self, kind, value, implicit)
+
+
+_ScalarNode = yaml.ScalarNode
+_resolve = _BaseLoader.resolve
+_RESOLVED: dict[str, str] = {}
 
 
 FRONT_MATTER_SUFFIXES = frozenset({".md", ".markdown", ".html", ".htm"})
@@ -78,6 +82,10 @@ _MEMO_TAGS = frozenset(
 )
 _SCALARS: dict[tuple[str, str], Any] = {}
 _MISSING = object()
+# Field paths (``related[1].images[0].url``), one string each for all records: records take
+# less memory, and a worker's records pickle each path once rather than once per record.
+_PATHS: dict[str, str] = {}
+_MAX_PATHS = 65_536
 # Bounds on YAML aliases ("billion laughs") and nesting, per file.
 _MAX_NODES = 1_000_000
 _MAX_DEPTH = 200
@@ -168,7 +176,27 @@ def _excluded(path: str, relative: str, exclude: Sequence[str]) -> bool:
 def read_inputs(paths: Sequence[str], exclude: Sequence[str] = ()) -> ReadResult:
     """Read every record under the inputs; nothing stops the run and nothing is dropped."""
     with gc_paused():
-        return combine([read_file(path) for path in iter_input_files(paths, exclude)])
+        return combine(read_files(iter_input_files(paths, exclude)))
+
+
+def read_files(paths: Sequence[str]) -> list[FileRead]:
+    """``read_file`` of each path, in order; many files are read by worker processes."""
+    return map_chunks(_read_chunk, paths)
+
+
+def parse_many(items: Sequence[tuple[str, bytes]]) -> list[FileRead]:
+    """``parse_bytes`` of each (source, bytes), in order; many are parsed by worker processes."""
+    return map_chunks(_parse_chunk, items)
+
+
+def _read_chunk(paths: list[str]) -> list[FileRead]:
+    with gc_paused():
+        return [read_file(path) for path in paths]
+
+
+def _parse_chunk(items: list[tuple[str, bytes]]) -> list[FileRead]:
+    with gc_paused():
+        return [parse_bytes(source, data) for source, data in items]
 
 
 @contextlib.contextmanager
@@ -372,6 +400,12 @@ def _value_kind(value: Any) -> str:
     return kinds.get(type(value), f"a {type(value).__name__}")
 
 
+def _share_path(path: str) -> str:
+    if len(_PATHS) < _MAX_PATHS:
+        _PATHS[path] = path
+    return path
+
+
 class _Builder:
     """Turns composed YAML nodes into plain data plus the field-path -> file-line map.
 
@@ -431,11 +465,12 @@ class _Builder:
         first_line = self.first_line
         for i, item in enumerate(node.value):
             item_path = f"{path}[{i}]"
+            item_path = _PATHS.get(item_path) or _share_path(item_path)
             lines[item_path] = item.start_mark.line + first_line
-            if item.tag == _STR_TAG and isinstance(item, yaml.ScalarNode):
+            if item.tag == _STR_TAG and type(item) is _ScalarNode:
                 out.append(item.value)  # the common case, inlined for speed
             else:
-                out.append(self.value(item, item_path, depth + 1))
+                out.append(self._item(item, item_path, depth))
         return out
 
     def mapping(self, node: yaml.MappingNode, path: str, depth: int) -> dict[str, Any]:
@@ -444,22 +479,33 @@ class _Builder:
         lines = self.lines
         first_line = self.first_line
         for key_node, value_node in node.value:
-            if key_node.tag == _MERGE_TAG:
+            if key_node.tag == _STR_TAG and type(key_node) is _ScalarNode:
+                key = key_node.value
+            elif key_node.tag == _MERGE_TAG:
                 merges.append(value_node)
                 continue
-            if key_node.tag == _STR_TAG and isinstance(key_node, yaml.ScalarNode):
-                key = key_node.value
             else:
                 key = self._key(key_node, depth)
             key_path = f"{path}.{key}" if path else key
+            key_path = _PATHS.get(key_path) or _share_path(key_path)
             lines[key_path] = key_node.start_mark.line + first_line
-            if value_node.tag == _STR_TAG and isinstance(value_node, yaml.ScalarNode):
+            if not path:
+                key = key_path  # the shared string
+            if value_node.tag == _STR_TAG and type(value_node) is _ScalarNode:
                 out[key] = value_node.value  # the common case, inlined for speed
             else:
-                out[key] = self.value(value_node, key_path, depth + 1)
+                out[key] = self._item(value_node, key_path, depth)
         for merge in merges:
             self._merge(out, merge, path, depth)
         return out
+
+    def _item(self, node: yaml.Node, path: str, depth: int) -> Any:
+        """A key's or list item's value; a known number or boolean without calling ``value``."""
+        if type(node) is _ScalarNode:
+            known = _SCALARS.get((node.tag, node.value), _MISSING)
+            if known is not _MISSING:
+                return known
+        return self.value(node, path, depth + 1)
 
     def _key(self, node: yaml.Node, depth: int) -> str:
         key = self.value(node, "", depth + 1)

@@ -11,9 +11,9 @@ Anything that cannot be checked comes back as ``(None, reason)``, never as an ex
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import re
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import idna
@@ -21,35 +21,58 @@ import idna
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 _TAB_NEWLINE = re.compile(r"[\t\n\r]")
 _ASCII_HOST = re.compile(r"[a-z0-9_\-.]+")
-# A lower-case http(s) URL with a plain host, no port, no user, nothing to encode, no fragment;
-# groups: 1 scheme and host, 3 the path (absent right after the host), 4 the query.
+# A lower-case http(s) URL with a plain host (labels of 1 to 63 characters), no port, no user,
+# no fragment, nothing to encode but inner spaces; groups: 1 scheme and host, 3 the path (absent
+# right after the host), 4 the query. _fast_path declines a trailing space (the full parse
+# strips it).
 _CLEAN_URL = re.compile(
-    r"(https?://([a-z0-9_\-]+(?:\.[a-z0-9_\-]+)*\.?))"
-    r"(/[!$%&'()*+,\-./0-9:;=@A-Z\[\\\]^_a-z|~]*)?"
-    r"(\?[!$%&'()*+,\-./0-9:;=?@A-Z\[\\\]^_a-z|~`{}]+)?"
+    r"(https?://([a-z0-9_\-]{1,63}(?:\.[a-z0-9_\-]{1,63})*\.?))"
+    r"(/[ !$%&'()*+,\-./0-9:;=@A-Z\[\\\]^_a-z|~]*)?"
+    r"(\?[ !$%&'()*+,\-./0-9:;=?@A-Z\[\\\]^_a-z|~`{}]+)?"
 )
+# What a browser percent-encodes in a path / a query (WHATWG URL, "percent-encode sets"):
+# controls, space, non-ASCII, and a few marks.
+_PATH_UNSAFE = re.compile(r'[^\x21-\x7e]|[ "<>`{}]')
+_QUERY_UNSAFE = re.compile(r'[^\x21-\x7e]|[ "<>]')
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# Results memoised per base URL; the bound keeps a pathological input from growing it forever.
+_MEMOS: dict[str | None, dict[str, tuple[str | None, str | None]]] = {}
+_MEMO_LIMIT = 262_144
 _UNSAFE_SCHEMES = {"javascript", "data", "vbscript", "file"}
-# Browsers percent-encode these in a path / a query (WHATWG URL, "percent-encode sets").
-_PATH_ENCODE = frozenset(' "<>`{}')
-_QUERY_ENCODE = frozenset(' "<>')
 
 
 def normalise(raw: str, base_url: str | None) -> tuple[str | None, str | None]:
     """``(url, None)`` for a checkable http(s) URL, else ``(None, reason)``."""
     if not isinstance(raw, str):
         return None, f"a {type(raw).__name__}, expected a URL string"
-    return _normalise(raw, base_url)
+    return normaliser(base_url)(raw)
+
+
+def normaliser(base_url: str | None) -> Callable[[str], tuple[str | None, str | None]]:
+    """``normalise`` for one base URL and string values, memoised: what extraction calls.
+
+    The same provider logo is referenced by hundreds of records, and a plain dict keyed by
+    the raw string is cheaper than ``functools.lru_cache`` keyed by both arguments.
+    """
+    memo = _MEMOS.setdefault(base_url, {})
+
+    def normalise_one(raw: str) -> tuple[str | None, str | None]:
+        found = memo.get(raw)
+        if found is None:
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            found = memo[raw] = _normalise(raw, base_url)
+        return found
+
+    return normalise_one
 
 
 def clear_cache() -> None:
     """Forget memoised results (benchmarks measure a cold start)."""
-    _normalise.cache_clear()
+    _MEMOS.clear()
 
 
-@functools.lru_cache(maxsize=262_144)
 def _normalise(raw: str, base_url: str | None) -> tuple[str | None, str | None]:
-    # Cached: the same provider logo is referenced by hundreds of records.
     try:
         return _normalise_uncached(raw, base_url)
     except (ValueError, UnicodeError) as exc:
@@ -69,12 +92,14 @@ def _fast_path(raw: str) -> str | None:
     Gives exactly what the full path would (a test holds them equal), or None to defer to it.
     """
     match = _CLEAN_URL.fullmatch(raw)
-    if match is None:
+    if match is None or raw[-1] == " ":
         return None
-    host = match.group(2)
-    if len(host) > 253 or any(len(label) > 63 for label in host.split(".")):
+    prefix, host, path, query = match.groups()
+    if len(host) > 253:
         return None
-    return f"{match.group(1)}{match.group(3) or '/'}{match.group(4) or ''}"
+    url = f"{prefix}{path or '/'}{query or ''}"
+    # Spaces are the one thing a browser encodes here ("r-0-Provider 8" in real file names).
+    return url.replace(" ", "%20") if " " in url else url
 
 
 def _full_path(raw: str, base_url: str | None) -> tuple[str | None, str | None]:
@@ -109,9 +134,9 @@ def _rebuild(scheme: str, text: str) -> tuple[str | None, str | None]:
         return None, reason
     netloc = host if port is None or port == _DEFAULT_PORTS[scheme] else f"{host}:{port}"
     if userinfo:
-        netloc = f"{_encode(userinfo, _PATH_ENCODE)}@{netloc}"
-    path = _encode(parts.path, _PATH_ENCODE) or "/"
-    query = _encode(parts.query, _QUERY_ENCODE)
+        netloc = f"{_encode(userinfo, _PATH_UNSAFE)}@{netloc}"
+    path = _encode(parts.path, _PATH_UNSAFE) or "/"
+    query = _encode(parts.query, _QUERY_UNSAFE)
     url = f"{scheme}://{netloc}{path}"
     return (f"{url}?{query}" if query else url), None
 
@@ -155,14 +180,10 @@ def _clean_host(host: str) -> tuple[str, str | None]:
     return host, None
 
 
-def _encode(text: str, unsafe: frozenset[str]) -> str:
+def _encode(text: str, unsafe: re.Pattern[str]) -> str:
     """Percent-encode what a browser would: spaces, controls, non-ASCII, the given set."""
-    if text.isascii() and text.isprintable() and not unsafe.intersection(text):
-        return text
-    out = []
-    for char in text:
-        if char in unsafe or not char.isascii() or not char.isprintable():
-            out.append("".join(f"%{byte:02X}" for byte in char.encode("utf-8")))
-        else:
-            out.append(char)
-    return "".join(out)
+    return unsafe.sub(_percent, text) if unsafe.search(text) else text
+
+
+def _percent(match: re.Match[str]) -> str:
+    return "".join(f"%{byte:02X}" for byte in match.group().encode("utf-8"))

@@ -79,7 +79,8 @@ def test_a_dead_streak_skips_transient_failures_and_ends_at_ok() -> None:
     assert (streak.runs, streak.since, streak.capped) == (3, NOW - timedelta(days=4), False)
     assert dead_streak(now(TIMEOUT), history(BROKEN), NOW).runs == 0
     assert dead_streak(gone, [], NOW).runs == 1
-    capped = dead_streak(gone, history(BROKEN, BROKEN), NOW)
+    capped = dead_streak(gone, history(BROKEN, BROKEN), NOW, window=2)
+    assert not dead_streak(gone, history(BROKEN, BROKEN), NOW, window=3).capped
     assert (capped.runs, capped.capped) == (3, True)
     refused = now(Outcome.UNREACHABLE, failure=FailureKind.REFUSED)
     reset = Observation(1, NOW - timedelta(days=1), Outcome.UNREACHABLE, failure=FailureKind.RESET)

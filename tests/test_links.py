@@ -8,7 +8,13 @@ from typing import Any
 
 import pytest
 
-from linkcheck.links import extract_links, format_links_json, format_links_text, unique_checks
+from linkcheck.links import (
+    extract_links,
+    format_links_json,
+    format_links_text,
+    links_summary,
+    unique_checks,
+)
 from linkcheck.model import LinkRef, Record, Role, UrlCheck
 from linkcheck.records import parse_bytes, read_inputs
 
@@ -213,3 +219,29 @@ def test_extract_all_by_record_key_and_gc_restored() -> None:
         "a.md": ["https://a.test/"],
         "l.yml#1": ["https://b.test/"],
     }
+
+
+def test_links_json_is_what_json_dumps_with_indent_gives() -> None:
+    links = [
+        LinkRef("a.md", "originalUrl", Role.ORIGINAL, "https://a.test/", "https://a.test/", 6),
+        LinkRef("a.md", "webUrl", Role.WEB, "https://a.test/ x", "https://a.test/%20x", None),
+        LinkRef('q"\\é\n.md#2', "images[0].url", Role.IMAGE, "\x01", None, 9, "bad\tone"),
+    ]
+    for given, records in ((links, None), ([], 4)):
+        expected = {
+            "summary": links_summary(given, records),
+            "links": [
+                {
+                    "record": link.record,
+                    "field": link.field,
+                    "role": link.role.value,
+                    "url": link.url,
+                    "raw": link.raw,
+                    "line": link.line,
+                    "invalid_reason": link.invalid_reason,
+                }
+                for link in given
+            ],
+        }
+        text = json.dumps(expected, indent=2, ensure_ascii=False) + "\n"
+        assert format_links_json(given, records) == text

@@ -156,9 +156,21 @@ CLEANISH = st.builds(
 @example("https://example.org?")
 @example("https://example.org/?x#y")
 @example("https://a.b./p?q`{}")
+@example("https://a.b/r-0-Provider 8.jpg?x y")
+@example("https://a.b/p ")
+@example("https://a.b?  x")
 def test_fast_path_agrees_with_the_full_parse(raw: str) -> None:
     from linkcheck.urls import _fast_path, _full_path
 
     fast = _fast_path(raw)
     if fast is not None:
         assert _full_path(raw, None) == (fast, None)
+
+
+def test_fast_path_takes_inner_spaces_and_leaves_trailing_ones_to_the_full_parse() -> None:
+    from linkcheck.urls import _fast_path
+
+    assert (
+        _fast_path("https://a.b/r-0-Provider 8.jpg?x y") == "https://a.b/r-0-Provider%208.jpg?x%20y"
+    )
+    assert _fast_path("https://a.b/p ") is None
