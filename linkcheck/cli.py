@@ -93,8 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def cmd_links(args: argparse.Namespace, config: Config) -> int:
+    from linkcheck.collect import collect_links
     from linkcheck.links import format_links_json, format_links_text
-    from linkcheck.run import collect_links
 
     collected = collect_links(args.paths, config)
     for error in collected.read.errors:

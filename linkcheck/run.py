@@ -21,16 +21,15 @@ from typing import Any, Protocol
 from linkcheck import content, health, recordchecks
 from linkcheck.archive import lookup_archives
 from linkcheck.changes import compute_changes, dead_streak
+from linkcheck.collect import Collected, collect_links
 from linkcheck.config import Config
 from linkcheck.fetch import fetch_all
 from linkcheck.history import HistoryStore, open_history
-from linkcheck.inputs import read_records
-from linkcheck.links import extract_all, unique_checks
+from linkcheck.links import unique_checks
 from linkcheck.model import (
     Fetched,
     LinkRef,
     Outcome,
-    ReadResult,
     RecordHealth,
     Role,
     UrlCheck,
@@ -38,7 +37,6 @@ from linkcheck.model import (
 )
 from linkcheck.outcome import judge
 from linkcheck.report_json import RunInfo, build_report
-from linkcheck.site import site_base_url
 from linkcheck.sitefiles import check_site_file, is_site_url
 from linkcheck.status import parse_accept
 from linkcheck.unpublish import article_link, unpublish_decision
@@ -47,20 +45,6 @@ from linkcheck.unpublish import article_link, unpublish_decision
 class ProgressSink(Protocol):
     def start(self, total: int, what: str = ...) -> None: ...
     def advance(self, count: int = ...) -> None: ...
-
-
-@dataclass(frozen=True)
-class Collected:
-    """Records and their links, before anything is fetched."""
-
-    read: ReadResult
-    base_url: str | None
-    links: dict[str, list[LinkRef]]
-    digests: Mapping[str, str]
-
-    @property
-    def all_links(self) -> list[LinkRef]:
-        return [link for links in self.links.values() for link in links]
 
 
 @dataclass(frozen=True)
@@ -75,15 +59,6 @@ class Plan:
 class CheckOutput:
     report: dict[str, Any]
     config: Config
-
-
-def collect_links(
-    paths: Sequence[str], config: Config, store: HistoryStore | None = None
-) -> Collected:
-    read, digests = read_records(paths, config.input.exclude, store)
-    base = site_base_url(paths, config.site.base_url)
-    links = extract_all(read.records, base)
-    return Collected(read, base, links, digests)
 
 
 def run_check(
