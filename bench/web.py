@@ -4,7 +4,11 @@ Every bench host name becomes its own loopback address (127.1.x.y), so both
 linkcheck and lychee see distinct hosts without any DNS trick (lychee has no
 ``--resolve``); the server binds each address explicitly (never 0.0.0.0).
 Latency and status are pure functions of the path (``plan``), so the bench can
-compute the lower bound exactly.
+compute the lower bound exactly. With ``--content real`` (bench_pipeline) bodies
+are realistic, so content checks do real work: JPEGs of 2 KB (logos) to 400 KB
+with real pixel sizes, some behind an EXIF block of up to 40 KB, and HTML pages
+of 30-400 KB whose title and h1 come after inline scripts and navigation, AMP
+pages for ``/amp/`` paths and 1% soft 404s; every body has an ETag.
 
     python bench/web.py --addresses 127.1.0.1,127.1.0.2   # prints the port, serves
 """
@@ -13,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import struct
 import sys
 import zlib
 from collections import Counter
@@ -23,17 +28,70 @@ PAGE = b"<!doctype html><html><head><title>An article</title></head><body>" + b"
 IMAGE = b"\xff\xd8\xff\xe0" + b"\0" * 4096
 
 
+# Latency range in ms; ``--latency-ms 0-0`` serves at once (memory benchmarks).
+LATENCY_MS = (20, 80)
+
+
 def plan(path: str) -> tuple[float, int]:
     """(latency in seconds, status) for a path: 20..80 ms, 3% 404, 3% 301, else 200."""
     h = zlib.crc32(path.encode())
-    latency = (20 + h % 61) / 1000
+    low, high = LATENCY_MS
+    latency = (low + h % (high - low + 1)) / 1000
     bucket = (h >> 8) % 100
     if path.endswith("?moved"):
         return latency, 200
     return latency, 404 if bucket < 3 else 301 if bucket < 6 else 200
 
 
-def make_app(counts: Counter[str]) -> web.Application:
+VARIANTS = 16
+
+
+def jpeg(width: int, height: int, exif: int, total: int) -> bytes:
+    """A JPEG whose SOF (the pixel size) follows an ``exif``-byte APP1 segment."""
+    head = b"\xff\xd8"
+    if exif:
+        head += b"\xff\xe1" + struct.pack(">H", exif + 2) + b"Exif\0\0" + b"\x01" * (exif - 6)
+    head += b"\xff\xc0" + struct.pack(">HBHHB", 17, 8, height, width, 3)
+    head += b"\x01\x22\x00\x02\x11\x01\x03\x11\x01\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00"
+    return head + bytes(range(256)) * ((total - len(head)) // 256 + 1)
+
+
+def html(n: int, amp: bool) -> bytes:
+    """A news page: inline script, then nav, then the h1, then paragraphs."""
+    title = "Page not found" if n == 0 else f"Generated article {n} | Provider News"
+    canonical = '<link rel="canonical" href="/articles/x">' if amp else ""
+    script = "<script>" + "var x=1;" * (250 * (1 + n % 8)) + "</script>"
+    nav = "<nav>" + '<a href="/section">Section</a> ' * (150 * (1 + n % 10)) + "</nav>"
+    paragraphs = "<p>" + "Words of the article. " * (1500 * (1 + n % 12)) + "</p>"
+    text = (
+        f"<!doctype html><html{' amp' if amp else ''} lang=en><head><meta charset=utf-8>"
+        f'<title>{title}</title><meta property="og:title" content="{title}">{canonical}'
+        f"{script}</head><body>{nav}<h1>{title}</h1>{paragraphs}</body></html>"
+    )
+    return text.encode()
+
+
+def real_bodies() -> dict[str, list[bytes]]:
+    """Bodies by kind, VARIANTS each, built once (the server must stay cheap)."""
+    logos = [jpeg(50, 50, 0, 2000 + 300 * n) for n in range(VARIANTS)]
+    photos = [
+        jpeg(400 + 100 * n, 300 + 60 * n, (0, 2_000, 12_000, 40_000)[n % 4], 60_000 + 22_000 * n)
+        for n in range(VARIANTS)
+    ]
+    pages = [html(n, amp=False) for n in range(VARIANTS)]
+    amp = [html(n + 1, amp=True) for n in range(VARIANTS)]
+    return {"logo": logos, "image": photos, "page": pages, "amp": amp}
+
+
+def real_kind(path: str) -> str:
+    if path.endswith((".jpg", ".jpeg", ".png")):
+        return "logo" if "/organizations/" in path else "image"
+    return "amp" if "/amp/" in path else "page"
+
+
+def make_app(counts: Counter[str], real: bool = False) -> web.Application:
+    bodies = real_bodies() if real else {}
+
     async def handle(request: web.Request) -> web.StreamResponse:
         if request.path == "/__stats":
             return web.json_response(dict(counts))
@@ -50,6 +108,17 @@ def make_app(counts: Counter[str]) -> web.Application:
         if status == 404:
             return web.Response(status=404, text="not here")
         is_image = request.path.endswith((".jpg", ".jpeg", ".png"))
+        if real:
+            kind = real_kind(request.path)
+            n = zlib.crc32(request.path.encode()) % VARIANTS
+            headers = {"ETag": f'"{kind}-{n}"', "Cache-Control": "max-age=86400"}
+            if request.headers.get("If-None-Match") == headers["ETag"]:
+                return web.Response(status=304, headers=headers)
+            return web.Response(
+                body=bodies[kind][n],
+                content_type="image/jpeg" if is_image else "text/html",
+                headers=headers,
+            )
         body = IMAGE if is_image else PAGE
         return web.Response(body=body, content_type="image/jpeg" if is_image else "text/html")
 
@@ -58,9 +127,9 @@ def make_app(counts: Counter[str]) -> web.Application:
     return app
 
 
-async def serve(addresses: list[str]) -> None:
+async def serve(addresses: list[str], real: bool = False) -> None:
     counts: Counter[str] = Counter()
-    runner = web.AppRunner(make_app(counts), access_log=None, handle_signals=True)
+    runner = web.AppRunner(make_app(counts, real), access_log=None, handle_signals=True)
     await runner.setup()
     first = web.TCPSite(runner, addresses[0], 0, backlog=1024)
     await first.start()
@@ -74,11 +143,16 @@ async def serve(addresses: list[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--addresses", required=True, help="comma-separated 127.x.y.z")
+    parser.add_argument("--content", choices=("tiny", "real"), default="tiny")
+    parser.add_argument("--latency-ms", default="20-80", help="MIN-MAX per request")
     args = parser.parse_args()
+    global LATENCY_MS
+    low, high = (int(n) for n in args.latency_ms.split("-"))
+    LATENCY_MS = (low, high)
     addresses = args.addresses.split(",")
     if not all(a.startswith("127.") for a in addresses):
         sys.exit("bench/web.py serves on loopback addresses only")
-    asyncio.run(serve(addresses))
+    asyncio.run(serve(addresses, args.content == "real"))
 
 
 if __name__ == "__main__":

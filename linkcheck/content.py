@@ -107,6 +107,8 @@ _SEPARATORS = re.compile(r"\s+[|\-–—·:»•~/]+\s+|\s*[|–—·»•]\s*|:
 _PUNCT = re.compile(r"[^\w\s']+")
 _MAX_NAME = 120
 _LOCALE_ROOT = re.compile(r"/[a-z]{2,3}(?:[-_](?:[a-z]{2}|[a-z]{4}|\d{3}))?/?", re.IGNORECASE)
+_HEAD_END = re.compile(r"</head\s*>|<body\b[^>]*>", re.IGNORECASE)
+_H1_START = re.compile(r"<h1[\s>]", re.IGNORECASE)
 _HOME_FILES = frozenset({"", "index.html", "index.htm", "index.php", "home", "default.aspx"})
 
 
@@ -248,16 +250,29 @@ class PageSignals(HTMLParser):
 
 
 def scan_html(body: bytes) -> PageSignals:
-    """Parse the (capped) body; stops feeding once title, h1 and the head are all seen."""
+    """Parse the (capped) body: the whole head, then the body from its first ``<h1`` on.
+
+    Everything between the head and the first h1 (menus, navigation: thousands of
+    tags on a news page) holds none of the signals, and parsing it was most of the
+    cost of the content checks; stops feeding once title, h1 and the head are seen.
+    """
     parser = PageSignals()
     text = decode_body(body)
-    step = 16_384
+    head_end = _HEAD_END.search(text)
+    if head_end is not None:
+        _feed(parser, text[: head_end.end()])
+        h1 = _H1_START.search(text, head_end.end())
+        text = text[h1.start() :] if h1 is not None and parser.h1 is None else ""
+    _feed(parser, text)
+    parser.close()
+    return parser
+
+
+def _feed(parser: PageSignals, text: str, step: int = 16_384) -> None:
     for start in range(0, len(text), step):
         parser.feed(text[start : start + step])
         if parser.head_closed and parser.h1 is not None and parser.title is not None:
             break
-    parser.close()
-    return parser
 
 
 def decode_body(body: bytes) -> str:
