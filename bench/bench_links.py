@@ -34,7 +34,6 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 from gen_records import generate  # noqa: E402
 
 from linkcheck import urls  # noqa: E402
-from linkcheck.inputs import read_records  # noqa: E402
 from linkcheck.links import (  # noqa: E402
     extract_all,
     format_links_json,
@@ -42,6 +41,7 @@ from linkcheck.links import (  # noqa: E402
     unique_checks,
 )
 from linkcheck.parallel import process_count  # noqa: E402
+from linkcheck.records import read_inputs  # noqa: E402
 from linkcheck.site import site_base_url  # noqa: E402
 
 
@@ -141,7 +141,7 @@ def timed(stages: dict[str, list[float]], name: str, work: Callable[[], Any]) ->
 def in_process(folder: Path, fmt: str, stages: dict[str, list[float]]) -> tuple[int, int, int]:
     urls.clear_cache()  # each repetition starts cold, as a CLI run does
     paths = [str(folder)]
-    read, _ = timed(stages, "read", lambda: read_records(paths))
+    read = timed(stages, "read", lambda: read_inputs(paths))
     if read.errors:
         raise SystemExit(f"unexpected read errors: {read.errors[:3]}")
     base = site_base_url(paths, None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
 import ipaddress
 import unicodedata
@@ -36,6 +37,7 @@ def amp_cache_url(amp_url: str) -> str:
     return f"https://{cache_subdomain(host)}.{CACHE_DOMAIN}/c/{secure}{origin}{path}{query}"
 
 
+@functools.lru_cache(maxsize=4096)
 def cache_subdomain(host: str) -> str:
     """``www.my-site.com`` -> ``www-my--site-com``, as the AMP Cache names its subdomains.
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from linkcheck.config import Config
 from linkcheck.history import HistoryStore
 from linkcheck.inputs import read_records
-from linkcheck.links import extract_all
 from linkcheck.model import LinkRef, ReadResult
 from linkcheck.site import site_base_url
 
@@ -33,7 +32,6 @@ class Collected:
 def collect_links(
     paths: Sequence[str], config: Config, store: HistoryStore | None = None
 ) -> Collected:
-    read, digests = read_records(paths, config.input.exclude, store)
     base = site_base_url(paths, config.site.base_url)
-    links = extract_all(read.records, base)
+    read, digests, links = read_records(paths, config.input.exclude, store, base)
     return Collected(read, base, links, digests)

@@ -1,9 +1,11 @@
 """Reading the inputs with the history store's parse cache: unchanged files are not re-parsed.
 
-A file's parsed records are stored under a key made of the cache format, the
-path and the sha256 of its bytes, so a changed byte, a moved file or a new
-linkcheck parse format all miss the cache. Hashing is far cheaper than parsing
-YAML: on a nightly re-run over unchanged records almost nothing is parsed.
+A file's parsed records, and the links extracted from them, are stored under a
+key made of the cache format, the site's base URL, the path and the sha256 of
+its bytes, so a changed byte, a moved file, another base URL or a new linkcheck
+parse format all miss the cache. Hashing is far cheaper than parsing YAML and
+normalising URLs: on a nightly re-run over unchanged records almost nothing is
+parsed.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import pickle
 from collections.abc import Sequence
 
 from linkcheck.history import HistoryStore
-from linkcheck.model import ReadResult
+from linkcheck.links import extract_all
+from linkcheck.model import LinkRef, ReadResult
 from linkcheck.records import (
     FileRead,
     combine,
@@ -24,42 +27,55 @@ from linkcheck.records import (
     read_files,
 )
 
-# Bump when Record or FileRead change shape: old cache entries then simply miss.
-PARSE_FORMAT = "records-1"
+# Bump when Record, FileRead or LinkRef change shape: old cache entries then simply miss.
+PARSE_FORMAT = "records-2"
+
+Links = dict[str, list[LinkRef]]
 
 
 def read_records(
-    paths: Sequence[str], exclude: Sequence[str] = (), store: HistoryStore | None = None
-) -> tuple[ReadResult, dict[str, str]]:
-    """Every record under the inputs, and each file's sha256 by source path."""
+    paths: Sequence[str],
+    exclude: Sequence[str] = (),
+    store: HistoryStore | None = None,
+    base_url: str | None = None,
+) -> tuple[ReadResult, dict[str, str], Links]:
+    """Every record under the inputs, each file's sha256 by source path, and the links by record."""
     files = iter_input_files(paths, exclude)
     with gc_paused():
-        reads = read_files(files) if store is None else _read_with_cache(files, store)
+        if store is None:
+            reads = read_files(files)
+            links = extract_all((r for read in reads for r in read.records), base_url)
+        else:
+            reads, links = _read_with_cache(files, store, base_url)
     digests = {read.source: read.digest for read in reads if read.digest}
-    return combine(reads), digests
+    return combine(reads), digests, links
 
 
-def _read_with_cache(files: Sequence[str], store: HistoryStore) -> list[FileRead]:
-    """Parse only the files whose (path, bytes) the store has not seen; store what was parsed."""
+def _read_with_cache(
+    files: Sequence[str], store: HistoryStore, base_url: str | None
+) -> tuple[list[FileRead], Links]:
+    """Parse only the files the store has not seen like this; store what was parsed."""
     loaded = [(path, load_bytes(path)) for path in files]
-    keys = {src: _key(src, data) for src, data in loaded if isinstance(data, bytes)}
+    keys = {src: _key(src, data, base_url) for src, data in loaded if isinstance(data, bytes)}
     cached = store.cached_parses(keys.values())
     misses = [(src, data) for src, data in loaded if src in keys and keys[src] not in cached]
     parsed = dict(zip([src for src, _ in misses], parse_many(misses), strict=True))
-    reads, fresh = [], {}
+    reads, links, fresh = [], {}, {}
     for source, data in loaded:
         if isinstance(data, FileRead):
-            read = data
+            read, found = data, {}
         elif source in parsed:
             read = parsed[source]
-            fresh[keys[source]] = pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL)
+            found = extract_all(read.records, base_url)
+            fresh[keys[source]] = pickle.dumps((read, found), protocol=pickle.HIGHEST_PROTOCOL)
         else:
-            read = pickle.loads(cached[keys[source]])
+            read, found = pickle.loads(cached[keys[source]])
         reads.append(read)
+        links.update(found)
     if fresh:
         store.store_parses(fresh)
-    return reads
+    return reads, links
 
 
-def _key(source: str, data: bytes) -> str:
-    return f"{PARSE_FORMAT}:{source}:{hashlib.sha256(data).hexdigest()}"
+def _key(source: str, data: bytes, base_url: str | None) -> str:
+    return f"{PARSE_FORMAT}:{base_url or ''}:{source}:{hashlib.sha256(data).hexdigest()}"

@@ -391,6 +391,8 @@ def _cache_url_or_none(url: str) -> str | None:
 
 def _same_url(expected: str, *candidates: str) -> bool:
     """Equal up to the host's case and an IDN host written in Unicode."""
+    if expected in candidates:
+        return True
     want = _comparable(expected)
     return any(_comparable(c) == want for c in candidates if c)
 
