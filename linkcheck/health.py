@@ -16,7 +16,7 @@ from linkcheck.model import Finding, Health, LinkRef, Outcome, Record, RecordHea
 BROKEN_OUTCOMES = frozenset({Outcome.BROKEN, Outcome.UNREACHABLE, Outcome.TLS_ERROR})
 QUIET_OUTCOMES = frozenset({Outcome.OK, Outcome.EXCLUDED, Outcome.INVALID})
 # Record-level codes that make a record broken by themselves (a link field that is no URL).
-BROKEN_CODES = frozenset({"invalid_url", "parse_error"})
+BROKEN_CODES = frozenset({"invalid_url"})
 
 
 def link_findings(links: Sequence[LinkRef], results: Mapping[str, UrlResult]) -> list[Finding]:
@@ -76,18 +76,4 @@ def assess(
         unpublish_reasons=tuple(unpublish_reasons),
         record_key=record.key,
         line=record.line,
-    )
-
-
-def error_health(source: str, message: str, line: int | None) -> RecordHealth:
-    """A record that could not be parsed still appears, broken, so nothing disappears."""
-    return RecordHealth(
-        source=source,
-        title=None,
-        published=None,
-        health=Health.BROKEN,
-        links=(),
-        issues=(Finding("parse_error", None, message),),
-        record_key=source,
-        line=line,
     )
