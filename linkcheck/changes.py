@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from linkcheck.model import FailureKind, Outcome, UrlResult
+from linkcheck.model import FailureKind, Outcome, UrlResult, definitively_dead
 
 FAILING = frozenset(
     {
@@ -60,13 +60,7 @@ class Observation:
 
     @property
     def definitively_dead(self) -> bool:
-        """The same rule as ``UrlResult.definitively_dead``."""
-        if self.outcome is Outcome.BROKEN:
-            return True
-        return self.outcome is Outcome.UNREACHABLE and self.failure in (
-            FailureKind.DNS,
-            FailureKind.REFUSED,
-        )
+        return definitively_dead(self.outcome, self.failure)
 
 
 @dataclass(frozen=True)

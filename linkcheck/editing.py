@@ -35,10 +35,7 @@ import contextlib
 import difflib
 import hashlib
 import json
-import os
 import re
-import stat
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -47,6 +44,7 @@ from typing import Any
 
 import yaml
 
+from linkcheck.output import write_atomic
 from linkcheck.records import parse_bytes
 
 BOM = b"\xef\xbb\xbf"
@@ -347,23 +345,6 @@ def _write(edit: Edit) -> str | None:
     except OSError as exc:
         return f"cannot write: {exc.strerror or exc}"
     return None
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Temp file in the same folder, then os.replace; the file's mode is kept."""
-    mode = stat.S_IMODE(path.stat().st_mode)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
 
 
 def _log_entry(edit: Edit, stamp: str, problem: str | None) -> dict[str, Any]:

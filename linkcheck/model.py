@@ -75,6 +75,16 @@ class FailureKind(StrEnum):
     OTHER = "other"
 
 
+def definitively_dead(outcome: Outcome, failure: FailureKind | None) -> bool:
+    """Gone for sure: a 4xx, or a name that does not resolve, or a refused connection.
+
+    Timeouts, 5xx, 429 and bot walls never count: they say nothing about the page.
+    """
+    if outcome is Outcome.BROKEN:
+        return True
+    return outcome is Outcome.UNREACHABLE and failure in (FailureKind.DNS, FailureKind.REFUSED)
+
+
 # ---------------------------------------------------------------- records
 
 
@@ -255,16 +265,7 @@ class UrlResult:
 
     @property
     def definitively_dead(self) -> bool:
-        """Gone for sure: a 4xx, or a name that does not resolve, or a refused connection.
-
-        Timeouts, 5xx, 429 and bot walls never count: they say nothing about the page.
-        """
-        if self.outcome is Outcome.BROKEN:
-            return True
-        return self.outcome is Outcome.UNREACHABLE and self.failure in (
-            FailureKind.DNS,
-            FailureKind.REFUSED,
-        )
+        return definitively_dead(self.outcome, self.failure)
 
 
 @dataclass(frozen=True)
