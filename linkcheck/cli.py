@@ -1,7 +1,7 @@
 """argv -> Config -> run -> reports -> exit code. The only place that prints or exits.
 
-Exit codes: 0 no link fails the ``fail_on`` rule, 1 some do, 2 usage, config
-or input errors, 130 interrupted (a partial report is still written).
+Exit codes: 0 no link fails the ``fail_on`` rule, 1 some do or an input could not
+be read, 2 usage or config errors, 130 interrupted (a partial report is still written).
 """
 
 from __future__ import annotations
@@ -139,7 +139,9 @@ def _check_and_report(run: Any, config: Config | None, out_dir: str | None = Non
         print(f"wrote {path}")
     if not outcome.report.get("complete", True):
         return EXIT_INTERRUPTED
-    return EXIT_FAILURES if failing_count(outcome.report) else EXIT_OK
+    # An unreadable record is a problem found, like a dead link: CI must not stay green.
+    problems = failing_count(outcome.report) + len(outcome.report["errors"])
+    return EXIT_FAILURES if problems else EXIT_OK
 
 
 def failing_count(report: dict[str, Any]) -> int:

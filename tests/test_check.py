@@ -212,3 +212,13 @@ def test_links_command_prints_every_link(
     assert code == 2  # bad.md could not be read
     assert out.count(site.base) == 5
     assert "5 links" in out.splitlines()[-1]
+
+
+def test_an_unreadable_record_fails_the_run(site: Host, tmp_path: Path) -> None:
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "a.md").write_text(f'---\ntitle: "A"\noriginalUrl: "{site.url("/ok")}"\n---\n')
+    (folder / "b.md").write_text("---\ntitle: [unclosed\n---\n")
+    code, report = run_cli(["check", str(folder)], tmp_path)
+    assert code == 1
+    assert report["summary"]["by_outcome"]["ok"] == 1 and len(report["errors"]) == 1
