@@ -91,7 +91,11 @@ def _changes(changes: Mapping[str, Any] | None) -> str:
     if not changes:
         return ""
     prev = changes.get("previous_run") or {}
-    since = f" (run {prev.get('id')}, {md_text(prev.get('started_at', ''))})" if prev else ""
+    since = (
+        f" (run {prev.get('id')}, {md_text(prev.get('started_at', ''))})"
+        if prev
+        else " (first run in the history: every failure is new)"
+    )
     lines = [
         f"### Since the previous run{since}",
         "",
