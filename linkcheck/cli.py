@@ -152,10 +152,10 @@ def failing_count(report: dict[str, Any]) -> int:
 def write_reports(report: dict[str, Any], config: Config, out_dir: str | None = None) -> list[Path]:
     """report.json always; the other formats as config.output.formats says."""
     from linkcheck.output import write_atomic
+    from linkcheck.records import gc_paused
     from linkcheck.report_json import render_json
 
     out = Path(out_dir or config.output.dir)
-    written = [write_atomic(out / "report.json", render_json(report))]
     renderers = _renderers(config.output.markdown_max_rows)
     names = {
         "html": "report.html",
@@ -163,9 +163,13 @@ def write_reports(report: dict[str, Any], config: Config, out_dir: str | None = 
         "junit": "junit.xml",
         "sarif": "report.sarif",
     }
-    for fmt in config.output.formats:
-        if fmt in renderers:
-            written.append(write_atomic(out / names[fmt], renderers[fmt](report)))
+    # Renderers build view data (lists and dicts per URL, never in a cycle): the cyclic
+    # collector would only re-walk the whole report, over and over, finding nothing.
+    with gc_paused():
+        written = [write_atomic(out / "report.json", render_json(report))]
+        for fmt in config.output.formats:
+            if fmt in renderers:
+                written.append(write_atomic(out / names[fmt], renderers[fmt](report)))
     _ci_extras(report, config)
     return written
 

@@ -19,6 +19,7 @@ table, never one query per URL. Writing 100k results is one ``executemany``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import sqlite3
@@ -211,12 +212,18 @@ class HistoryRow:
     elapsed_ms: int | None
 
 
+@functools.lru_cache(maxsize=4096)
 def iso(moment: datetime) -> str:
-    """Fixed-width UTC text, so stored times compare correctly as strings."""
+    """Fixed-width UTC text, so stored times compare correctly as strings.
+
+    Cached: the verdicts of a run share a few second-resolution times.
+    """
     return iso_utc(moment) or ""
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_iso(text: str | None) -> datetime | None:
+    """A stored time; cached because reused verdicts share a few second-resolution times."""
     if not text:
         return None
     try:

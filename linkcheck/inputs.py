@@ -1,6 +1,7 @@
 """Reading the inputs with the history store's parse cache: unchanged files are not re-parsed.
 
-A file's parsed records, and the links extracted from them, are stored under a
+A file's parsed records, the links extracted from them and the findings that
+depend on each record alone (``recordchecks.RecordOnly``) are stored under a
 key made of the cache format, the site's base URL, the path and the sha256 of
 its bytes, so a changed byte, a moved file, another base URL or a new linkcheck
 parse format all miss the cache. Hashing is far cheaper than parsing YAML and
@@ -17,6 +18,7 @@ from collections.abc import Sequence
 from linkcheck.history import HistoryStore
 from linkcheck.links import extract_all
 from linkcheck.model import LinkRef, ReadResult
+from linkcheck.recordchecks import RecordOnly, record_only_findings
 from linkcheck.records import (
     FileRead,
     combine,
@@ -27,10 +29,13 @@ from linkcheck.records import (
     read_files,
 )
 
-# Bump when Record, FileRead or LinkRef change shape: old cache entries then simply miss.
-PARSE_FORMAT = "records-2"
+# Bump when Record, FileRead, LinkRef or RecordOnly change shape, or when link extraction or
+# a record-only check (recordchecks.record_only_findings) changes what it finds: old cache
+# entries then simply miss.
+PARSE_FORMAT = "records-3"
 
 Links = dict[str, list[LinkRef]]
+ByRecord = dict[str, RecordOnly]
 
 
 def read_records(
@@ -38,43 +43,48 @@ def read_records(
     exclude: Sequence[str] = (),
     store: HistoryStore | None = None,
     base_url: str | None = None,
-) -> tuple[ReadResult, dict[str, str], Links]:
-    """Every record under the inputs, each file's sha256 by source path, and the links by record."""
+) -> tuple[ReadResult, dict[str, str], Links, ByRecord]:
+    """Every record under the inputs, each file's sha256 by source path, the links by record
+    and, with a store, each record's ``RecordOnly`` findings (else they are found later)."""
     files = iter_input_files(paths, exclude)
     with gc_paused():
         if store is None:
             reads = read_files(files)
             links = extract_all((r for read in reads for r in read.records), base_url)
+            record_only: ByRecord = {}
         else:
-            reads, links = _read_with_cache(files, store, base_url)
+            reads, links, record_only = _read_with_cache(files, store, base_url)
     digests = {read.source: read.digest for read in reads if read.digest}
-    return combine(reads), digests, links
+    return combine(reads), digests, links, record_only
 
 
 def _read_with_cache(
     files: Sequence[str], store: HistoryStore, base_url: str | None
-) -> tuple[list[FileRead], Links]:
+) -> tuple[list[FileRead], Links, ByRecord]:
     """Parse only the files the store has not seen like this; store what was parsed."""
     loaded = [(path, load_bytes(path)) for path in files]
     keys = {src: _key(src, data, base_url) for src, data in loaded if isinstance(data, bytes)}
     cached = store.cached_parses(keys.values())
     misses = [(src, data) for src, data in loaded if src in keys and keys[src] not in cached]
     parsed = dict(zip([src for src, _ in misses], parse_many(misses), strict=True))
-    reads, links, fresh = [], {}, {}
+    reads, links, record_only, fresh = [], {}, {}, {}
     for source, data in loaded:
         if isinstance(data, FileRead):
-            read, found = data, {}
+            read, found, only = data, {}, {}
         elif source in parsed:
             read = parsed[source]
             found = extract_all(read.records, base_url)
-            fresh[keys[source]] = pickle.dumps((read, found), protocol=pickle.HIGHEST_PROTOCOL)
+            only = {r.key: record_only_findings(r, found.get(r.key, [])) for r in read.records}
+            payload = (read, found, only)
+            fresh[keys[source]] = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
         else:
-            read, found = pickle.loads(cached[keys[source]])
+            read, found, only = pickle.loads(cached[keys[source]])
         reads.append(read)
         links.update(found)
+        record_only.update(only)
     if fresh:
         store.store_parses(fresh)
-    return reads, links
+    return reads, links, record_only
 
 
 def _key(source: str, data: bytes, base_url: str | None) -> str:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import sys
 import time
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from tqdm import tqdm
+if TYPE_CHECKING:  # tqdm is imported only to draw a bar: most runs (CI, cron) never do
+    from tqdm import tqdm
 
 
 class Progress:
@@ -28,6 +30,8 @@ class Progress:
         if self._bar is not None:
             self._bar.close()
         if self.bar_enabled:
+            from tqdm import tqdm
+
             self._bar = tqdm(total=total, unit=" " + what, file=sys.stderr, leave=False)
         elif self.lines_enabled and total:
             print(f"checking {total} {what}", file=sys.stderr)

@@ -12,14 +12,13 @@ and passed in as mappings, so each record is judged alone.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
-
-import ftfy
 
 from linkcheck.amp import amp_cache_url
 from linkcheck.config import ContentConfig
@@ -28,6 +27,35 @@ from linkcheck.model import Finding, LinkRef, Outcome, Record, Role, UrlResult
 
 TEXT_FIELDS = ("title", "excerpt", "description", "summary")
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+@dataclass(frozen=True)
+class RecordOnly:
+    """The findings that depend on the record alone, every check on: kept in the parse cache.
+
+    A re-run over unchanged files reads them with the parsed records instead of checking
+    again (building and comparing AMP cache URLs took ~5% of a re-run); ``record_findings``
+    keeps those the config asks for, in its usual order.
+    """
+
+    invalid_url: tuple[Finding, ...] = ()
+    missing_field: tuple[Finding, ...] = ()
+    mojibake: tuple[Finding, ...] = ()
+    # By the field of the cdnAmpWebUrl that does not match.
+    cdn_amp_mismatch: Mapping[str, Finding] = field(default_factory=dict)
+
+
+def record_only_findings(record: Record, links: Sequence[LinkRef]) -> RecordOnly:
+    return RecordOnly(
+        invalid_url=tuple(
+            Finding("invalid_url", link.field, link.invalid_reason or "not a checkable URL")
+            for link in links
+            if link.url is None
+        ),
+        missing_field=tuple(missing_fields(record)),
+        mojibake=tuple(mojibake_findings(record)),
+        cdn_amp_mismatch=cdn_amp_mismatches(links),
+    )
 
 
 @dataclass(frozen=True)
@@ -49,28 +77,28 @@ def record_findings(
     duplicates: Mapping[str, Sequence[str]] | None = None,
     https_twins: Mapping[str, UrlResult] | None = None,
     first_seen: Mapping[str, ImageSeen] | None = None,
+    record_only: RecordOnly | None = None,
 ) -> list[Finding]:
     """Every content finding of one record, in field order then code order.
 
     ``results`` maps a normalised URL to its verdict; ``duplicates`` comes from
     ``duplicate_originals``; ``https_twins`` maps an ``http://`` URL to the verdict
-    on its ``https_twin``; ``first_seen`` maps an image URL to what it was when cached.
+    on its ``https_twin``; ``first_seen`` maps an image URL to what it was when cached;
+    ``record_only`` is ``record_only_findings`` of this record, when already known.
     """
-    findings: list[Finding] = [
-        Finding("invalid_url", link.field, link.invalid_reason or "not a checkable URL")
-        for link in links
-        if link.url is None
-    ]
+    if record_only is None:
+        record_only = record_only_findings(record, links)
+    findings = list(record_only.invalid_url)
     if not config.enabled:
         return findings
     if config.missing_field:
-        findings += missing_fields(record)
+        findings += record_only.missing_field
     if config.mojibake:
-        findings += mojibake_findings(record)
+        findings += record_only.mojibake
     if config.image_size:
         findings += image_size_findings(record, links, results)
     if config.cdn_amp:
-        findings += cdn_amp_findings(links, results)
+        findings += cdn_amp_findings(links, results, record_only.cdn_amp_mismatch)
     if first_seen:
         findings += cached_image_findings(record, links, results, first_seen)
     if config.insecure_url and https_twins:
@@ -166,28 +194,50 @@ def cached_image_findings(
 # ---------------------------------------------------------------- AMP
 
 
-def cdn_amp_findings(links: Sequence[LinkRef], results: Mapping[str, UrlResult]) -> list[Finding]:
-    """cdnAmpWebUrl against the AMP cache URL of ampWebUrl, and the copy's age, per scope."""
-    by_scope: dict[str, dict[Role, LinkRef]] = {}
-    for link in links:
-        if link.role in (Role.AMP, Role.CDN_AMP):
-            scope = link.field.rpartition(".")[0]
-            by_scope.setdefault(scope, {})[link.role] = link
+def cdn_amp_findings(
+    links: Sequence[LinkRef],
+    results: Mapping[str, UrlResult],
+    mismatches: Mapping[str, Finding] | None = None,
+) -> list[Finding]:
+    """cdnAmpWebUrl against the AMP cache URL of ampWebUrl, and the copy's age, per scope.
+
+    ``mismatches`` is ``cdn_amp_mismatches(links)`` when already known.
+    """
+    if mismatches is None:
+        mismatches = cdn_amp_mismatches(links)
     found = []
-    for pair in by_scope.values():
-        amp, cdn = pair.get(Role.AMP), pair.get(Role.CDN_AMP)
-        if amp is None or cdn is None or amp.url is None or cdn.url is None:
-            continue
-        expected = _cache_url_or_none(amp.raw) or _cache_url_or_none(amp.url)
-        if expected is not None and not _same_url(expected, cdn.raw, cdn.url):
-            found.append(
-                Finding("cdn_amp_mismatch", cdn.field, f"expected {expected} (from {amp.field})")
-            )
+    for amp, cdn in _amp_pairs(links):
+        if cdn.field in mismatches:
+            found.append(mismatches[cdn.field])
             continue
         stale = cdn_stale_message(results.get(amp.url), results.get(cdn.url))
         if stale:
             found.append(Finding("cdn_stale", cdn.field, stale))
     return found
+
+
+def cdn_amp_mismatches(links: Sequence[LinkRef]) -> dict[str, Finding]:
+    """A ``cdn_amp_mismatch`` by cdnAmpWebUrl field, where it is not ampWebUrl's cache URL."""
+    found = {}
+    for amp, cdn in _amp_pairs(links):
+        expected = _cache_url_or_none(amp.raw) or _cache_url_or_none(amp.url)
+        if expected is not None and not _same_url(expected, cdn.raw, cdn.url):
+            message = f"expected {expected} (from {amp.field})"
+            found[cdn.field] = Finding("cdn_amp_mismatch", cdn.field, message)
+    return found
+
+
+def _amp_pairs(links: Sequence[LinkRef]) -> Iterable[tuple[LinkRef, LinkRef]]:
+    """(ampWebUrl, cdnAmpWebUrl) links of each scope (the record, related[N]) having both."""
+    by_scope: dict[str, dict[Role, LinkRef]] = {}
+    for link in links:
+        if link.role in (Role.AMP, Role.CDN_AMP):
+            scope = link.field.rpartition(".")[0]
+            by_scope.setdefault(scope, {})[link.role] = link
+    for pair in by_scope.values():
+        amp, cdn = pair.get(Role.AMP), pair.get(Role.CDN_AMP)
+        if amp is not None and cdn is not None and amp.url is not None and cdn.url is not None:
+            yield amp, cdn
 
 
 def cdn_stale_message(origin: UrlResult | None, copy: UrlResult | None) -> str | None:
@@ -230,6 +280,10 @@ def mojibake_findings(record: Record) -> list[Finding]:
     """Text fields (title, excerpt, and those of related[N]) whose encoding is broken."""
     found = []
     for path, text in text_fields(record.fields):
+        if text.isascii():
+            continue  # ftfy returns ASCII text unchanged; most text is ASCII, and ftfy is slow
+        import ftfy  # here: its import costs 30 ms, and a run over ASCII text never needs it
+
         fixed = ftfy.fix_encoding(text)
         if fixed != text:
             found.append(Finding("mojibake", path, f"broken encoding: {_show_fix(text, fixed)}"))
@@ -351,7 +405,7 @@ def _images(fields: Mapping[str, Any], prefix: str = "") -> Iterable[tuple[str, 
 def lookup(fields: Any, path: str) -> Any:
     """``related[1].images[0]`` inside a record's fields; None when any step is missing."""
     node = fields
-    for name, index in _PATH_PART.findall(path):
+    for name, index in _path_steps(path):
         if name:
             node = node.get(name) if isinstance(node, Mapping) else None
         else:
@@ -360,6 +414,12 @@ def lookup(fields: Any, path: str) -> Any:
         if node is None:
             return None
     return node
+
+
+@functools.lru_cache(maxsize=4096)
+def _path_steps(path: str) -> tuple[tuple[str, str], ...]:
+    # Cached: every record has the same few paths (images[0], related[2].images[0]...).
+    return tuple(_PATH_PART.findall(path))
 
 
 def _as_int(value: Any) -> int | None:
@@ -382,7 +442,9 @@ def _strip_weak(etag: str) -> str:
     return etag.strip().removeprefix("W/")
 
 
+@functools.lru_cache(maxsize=16384)
 def _cache_url_or_none(url: str) -> str | None:
+    # Cached, like _comparable: related articles repeat the same AMP links across records.
     try:
         return amp_cache_url(url)
     except ValueError:
@@ -397,6 +459,7 @@ def _same_url(expected: str, *candidates: str) -> bool:
     return any(_comparable(c) == want for c in candidates if c)
 
 
+@functools.lru_cache(maxsize=16384)
 def _comparable(url: str) -> str:
     parts = urlsplit(url.strip())
     segments = parts.path.split("/")

@@ -6,6 +6,7 @@ is the caller's job (``output.write_atomic``), so both stay pure and testable.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -47,11 +48,13 @@ def build_report(
     errors: Sequence[RecordError],
     changes: Mapping[str, Any] | None = None,
     extra_records: Mapping[str, Mapping[str, Any]] | None = None,
+    referrers: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     """The whole report as JSON-ready data, sorted as the contract says.
 
     ``extra_records`` adds fields to a record entry by record key (the file's
-    digest for the unpublish guard, an archive suggestion...).
+    digest for the unpublish guard, an archive suggestion...). ``referrers`` gives
+    each URL's count of links when its result does not carry it (a reused verdict).
     """
     urls = sorted(results, key=lambda r: r.url)
     ordered = sorted(records, key=lambda r: (r.source, r.record_key))
@@ -83,7 +86,7 @@ def build_report(
             "skipped_files": run.skipped_files,
         },
         "changes": dict(changes) if changes is not None else None,
-        "urls": [url_entry(r) for r in urls],
+        "urls": [url_entry(r, referrers) for r in urls],
         "records": [
             {**record_entry(r), **extra_records.get(r.record_key or r.source, {})} for r in ordered
         ],
@@ -91,7 +94,7 @@ def build_report(
     }
 
 
-def url_entry(result: UrlResult) -> dict[str, Any]:
+def url_entry(result: UrlResult, referrers: Mapping[str, int] | None = None) -> dict[str, Any]:
     return {
         "url": result.url,
         "outcome": result.outcome.value,
@@ -108,7 +111,7 @@ def url_entry(result: UrlResult) -> dict[str, Any]:
         "from_cache": result.from_cache,
         "cache": _cache_entry(result.cache),
         "issues": list(result.issues),
-        "referrers": result.referrers,
+        "referrers": referrers.get(result.url, result.referrers) if referrers else result.referrers,
         "content_length": result.content_length,
         "image_size": list(result.image_size) if result.image_size else None,
         "checked_at": _iso(result.checked_at) if result.checked_at else None,
@@ -159,5 +162,8 @@ def render_json(report: Mapping[str, Any]) -> str:
     return orjson.dumps(report, option=orjson.OPT_INDENT_2, default=str).decode() + "\n"
 
 
+@functools.lru_cache(maxsize=4096)
 def _iso(moment: datetime) -> str:
+    # Cached: verdicts reused from history share a handful of second-resolution times,
+    # and strftime on 100k of them was a visible part of building the report.
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

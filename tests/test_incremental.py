@@ -173,6 +173,44 @@ def test_unchanged_files_are_not_parsed_again(
     assert {r["title"] for r in third["records"]} == {"Alive", "Still dead"}
 
 
+def test_findings_of_the_record_alone_come_from_the_parse_cache_and_follow_the_config(
+    site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, host = site
+    folder = write_site(tmp_path / "records", host)
+    (folder / "c.md").write_text(
+        "---\n"
+        'title: "CafÃ© crÃ¨me"\n'
+        f'originalUrl: "{host.url("/story")}"\n'
+        "images:\n"
+        f'  - url: "{host.url("/logo.png")}"\n'
+        "    width: 50\n"
+        "---\n"
+    )
+    _, first = check(tmp_path)
+    computed: list[str] = []
+    real = inputs.record_only_findings
+
+    def counting(record, links):  # type: ignore[no-untyped-def]
+        computed.append(record.key)
+        return real(record, links)
+
+    monkeypatch.setattr(inputs, "record_only_findings", counting)
+    _, second = check(tmp_path)
+    assert computed == []
+    issues = {r["source"]: r["issues"] for r in first["records"]}
+    assert {r["source"]: r["issues"] for r in second["records"]} == issues
+    codes = {i["code"] for i in next(v for k, v in issues.items() if k.endswith("c.md"))}
+    assert {"mojibake", "missing_field"} <= codes
+    # Reused verdicts get their referrer counts from this run's links.
+    referrers = {u["url"]: u["referrers"] for u in first["urls"]}
+    assert {u["url"]: u["referrers"] for u in second["urls"]} == referrers
+    assert referrers[host.url("/logo.png")] == 2
+    _, third = check(tmp_path, "--no-content-mojibake")
+    assert computed == []
+    assert "mojibake" not in {i["code"] for r in third["records"] for i in r["issues"]}
+
+
 def test_unpublish_waits_for_min_runs_and_suggests_an_archived_copy(site, tmp_path: Path) -> None:
     _, host = site
     write_site(tmp_path / "records", host)

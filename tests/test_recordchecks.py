@@ -21,6 +21,7 @@ from linkcheck.recordchecks import (
     image_changed,
     lookup,
     record_findings,
+    record_only_findings,
 )
 from tests.content_web import LAST_MODIFIED_NEW, LAST_MODIFIED_OLD, content_app
 from tests.localweb import local_web
@@ -325,6 +326,57 @@ def test_invalid_url_always_reported():
     ]
     assert findings_of({}, links) == [Finding("invalid_url", "webUrl", "unsafe scheme javascript:")]
     assert codes(findings_of({}, links, config=ContentConfig(enabled=False))) == ["invalid_url"]
+
+
+def test_record_only_findings_given_or_not_give_the_same_findings_in_the_same_order():
+    """The parse cache hands record_findings what the record alone says; nothing may change."""
+    fields = {
+        "type": "article",
+        "published": True,
+        "title": "CafÃ© crÃ¨me",
+        "images": [
+            {"url": "https://i.example/a.jpg", "width": 10},
+            {"url": "https://i.example/b.jpg", "width": 10, "height": 10},
+        ],
+    }
+    wrong = "https://www-vice-com.cdn.ampproject.org/c/s/www.vice.com/amp/other"
+    links = [
+        link("webUrl", Role.WEB, None, raw="javascript:alert(1)", invalid_reason="unsafe"),
+        link("images[0].url", Role.IMAGE, "https://i.example/a.jpg"),
+        link("images[1].url", Role.IMAGE, "https://i.example/b.jpg"),
+        link("ampWebUrl", Role.AMP, AMP),
+        link("cdnAmpWebUrl", Role.CDN_AMP, CDN),
+        link("related[0].ampWebUrl", Role.AMP, AMP),
+        link("related[0].cdnAmpWebUrl", Role.CDN_AMP, wrong),
+        link("related[1].ampWebUrl", Role.AMP, AMP),
+        link("related[1].cdnAmpWebUrl", Role.CDN_AMP, CDN),
+    ]
+    results = {
+        AMP: cached(AMP, LAST_MODIFIED_NEW),
+        CDN: cached(CDN, LAST_MODIFIED_OLD),
+        "https://i.example/b.jpg": ok("https://i.example/b.jpg", image_size=(10, 20)),
+    }
+    record = Record(source="a.md", index=0, fields=fields)
+    only = record_only_findings(record, links)
+    assert list(only.cdn_amp_mismatch) == ["related[0].cdnAmpWebUrl"]
+    for config in (
+        CONFIG,
+        ContentConfig(mojibake=False, cdn_amp=False),
+        ContentConfig(enabled=False),
+    ):
+        alone = record_findings(record, links, results, config)
+        assert record_findings(record, links, results, config, record_only=only) == alone
+    assert [(f.code, f.field) for f in record_findings(record, links, results, CONFIG)] == [
+        ("invalid_url", "webUrl"),
+        ("missing_field", "originalUrl"),
+        ("missing_field", "webUrl"),
+        ("missing_field", "images[0]"),
+        ("mojibake", "title"),
+        ("image_size_mismatch", "images[1].url"),
+        ("cdn_stale", "cdnAmpWebUrl"),
+        ("cdn_amp_mismatch", "related[0].cdnAmpWebUrl"),
+        ("cdn_stale", "related[1].cdnAmpWebUrl"),
+    ]
 
 
 # ---------------------------------------------------------------- on the local web
