@@ -151,9 +151,11 @@ def failing_count(report: dict[str, Any]) -> int:
 
 def write_reports(report: dict[str, Any], config: Config, out_dir: str | None = None) -> list[Path]:
     """report.json always; the other formats as config.output.formats says."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from linkcheck.output import write_atomic
     from linkcheck.records import gc_paused
-    from linkcheck.report_json import render_json
+    from linkcheck.report_json import render_json_bytes
 
     out = Path(out_dir or config.output.dir)
     renderers = _renderers(config.output.markdown_max_rows)
@@ -165,11 +167,15 @@ def write_reports(report: dict[str, Any], config: Config, out_dir: str | None = 
     }
     # Renderers build view data (lists and dicts per URL, never in a cycle): the cyclic
     # collector would only re-walk the whole report, over and over, finding nothing.
-    with gc_paused():
-        written = [write_atomic(out / "report.json", render_json(report))]
+    # Each file is written (and fsynced: ~0.4 s for 10k records) by a worker thread while
+    # the next format renders; a failed write still raises here, from result().
+    with gc_paused(), ThreadPoolExecutor(max_workers=2) as pool:
+        pending = [pool.submit(write_atomic, out / "report.json", render_json_bytes(report))]
         for fmt in config.output.formats:
             if fmt in renderers:
-                written.append(write_atomic(out / names[fmt], renderers[fmt](report)))
+                text = renderers[fmt](report)
+                pending.append(pool.submit(write_atomic, out / names[fmt], text))
+        written = [future.result() for future in pending]
     _ci_extras(report, config)
     return written
 

@@ -8,6 +8,7 @@ renders a stored report exactly like a fresh run. The definitions of "failing" a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
@@ -123,6 +124,9 @@ def all_failing_links(report: Mapping[str, Any]) -> list[FailingLink]:
 _AUTHORITY = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?([^:/?#\[\]]+)")
 
 
+# Cached: one run asks it three times per URL (the HTML host table and rows, the terminal
+# summary's host table); 0.15 s of a 100k-URL re-run.
+@functools.lru_cache(maxsize=1 << 18)
 def host_of(url: str) -> str:
     """The URL's host in lower case (a fast path: reports can hold 100,000 URLs)."""
     match = _AUTHORITY.match(url)

@@ -192,7 +192,7 @@ def test_a_version_1_store_is_migrated_and_keeps_its_data(tmp_path: Path) -> Non
     db.commit()
     db.close()
     with HistoryStore(path) as store:
-        assert store.db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == history.SCHEMA_VERSION
         assert [r.state for r in store.list_runs()] == ["incomplete", "complete"]
         reused = store.reusable_results(["https://a.test/x"], T0, timedelta(hours=24))
         assert reused["https://a.test/x"].cache.etag == '"e"'
@@ -278,3 +278,24 @@ def test_many_results_are_written_and_read_back_in_one_batch(tmp_path: Path) -> 
         elapsed = time.perf_counter() - started
     assert len(reused) == len(validators) == len(urls)
     assert elapsed < 10
+
+
+def test_a_version_2_store_keeps_its_parse_cache_and_when_each_entry_was_used(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v2.sqlite"
+    db = sqlite3.connect(path)
+    for step in range(2):
+        history.MIGRATIONS[step](db)
+    db.execute(
+        "INSERT INTO parse_cache (digest, payload, used_at) VALUES "
+        "('old', x'31', '2026-10-01T03:00:00Z'), ('new', x'32', '2026-11-25T03:00:00Z')"
+    )
+    db.execute("PRAGMA user_version = 2")
+    db.commit()
+    db.close()
+    with HistoryStore(path) as store:
+        used = dict(store.db.execute("SELECT digest, used_at FROM parse_used"))
+        assert used == {"old": "2026-10-01T03:00:00Z", "new": "2026-11-25T03:00:00Z"}
+        store.prune(60, parse_max_age=timedelta(days=7), now=T0 + timedelta(days=1))
+        assert store.cached_parses(["old", "new"]) == {"new": b"2"}

@@ -184,3 +184,16 @@ def test_size_grows_linearly_with_urls():
     large = len(render_html(make_report(4000)).encode())
     per_url = (large - small) / 3000
     assert 100 < per_url < 350, per_url
+
+
+def test_embed_json_is_what_the_stdlib_encoder_writes():
+    """The fast path (orjson + escapes) must match json.dumps(ensure_ascii=True) exactly."""
+    tricky = '\x00\x1f\x7f\x80é\u2028\u2029\uffff😀\U0010ffff</"\\'
+    for value in (
+        {"a": [tricky, 1, -2, None, True, False, [], {}], "é": {"x": tricky}},
+        {"lone": "bad \udcff surrogate"},  # orjson refuses it: the stdlib path
+        [2**70, "big int"],  # beyond 64 bits: the stdlib path
+    ):
+        expected = json.dumps(value, ensure_ascii=True, separators=(",", ":"))
+        expected = expected.replace("<", "\\u003c").replace(">", "\\u003e")
+        assert embed_json(value) == expected.replace("&", "\\u0026")
