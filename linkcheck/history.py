@@ -548,9 +548,6 @@ class HistoryStore:
         self._touched.update((d, stamp) for d, _ in rows)
         return {digest: bytes(payload) for digest, payload in rows}
 
-    def cached_parse(self, digest: str) -> bytes | None:
-        return self.cached_parses([digest]).get(digest)
-
     def store_parses(self, items: Mapping[str, bytes], now: datetime | None = None) -> None:
         stamp = iso(now or datetime.now(UTC))
         with self._transaction() as db:
@@ -562,9 +559,6 @@ class HistoryStore:
                 "INSERT OR REPLACE INTO parse_used (digest, used_at) VALUES (?, ?)",
                 [(digest, stamp) for digest in items],
             )
-
-    def store_parse(self, digest: str, payload: bytes) -> None:
-        self.store_parses({digest: payload})
 
     def _flush_touched(self) -> None:
         if not self._touched:

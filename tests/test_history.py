@@ -139,7 +139,7 @@ def test_parse_cache_round_trip_and_entries_unused_for_long_are_pruned(tmp_path:
         store.store_parses({"old": b"1", "used": b"2"}, now=T0)
         later = T0 + timedelta(days=30)
         assert store.cached_parses(["used", "missing"], now=later) == {"used": b"2"}
-        assert store.cached_parse("missing") is None
+        assert store.cached_parses(["missing"]) == {}
         run_id = store.start_run(later)
         store.finish_run(run_id, [])  # saves the "used" mark with the run
         store.prune(60, parse_max_age=timedelta(days=7), now=later)
