@@ -1,0 +1,237 @@
+"""A report as the renderers read it: the small top-level parts at hand, the big lists streamed.
+
+A run over 100,000 records knows about a million URLs; as dicts their report entries would
+take gigabytes. So renderers never ask for "all URLs as a list": they iterate ``urls()`` and
+``records()`` in the contract's order, look up the few entries they need with ``lookup``,
+and find a URL's row number with ``positions``. Two kinds of report answer those calls:
+
+- ``DictReport``: a report loaded from ``report.json`` (``linkcheck report``) or built in
+  memory (tests); everything is a plain dict.
+- ``StoredReport``: the entries of a run live in SQLite tables (``report_urls``,
+  ``report_records``) as orjson rows, in the contract's order; only the head is in memory.
+
+``as_report`` accepts either a ``Report`` or a plain report dict, so callers that hold a
+dict (tests, ``linkcheck report``) need not wrap it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from typing import Any, Protocol, runtime_checkable
+
+import orjson
+
+# The report's top-level keys in the contract's order; "urls" and "records" are streamed.
+TOP_LEVEL = (
+    "schema",
+    "generated_at",
+    "complete",
+    "tool",
+    "run",
+    "summary",
+    "changes",
+    "urls",
+    "records",
+    "errors",
+)
+LISTS = ("urls", "records")
+# SQLite's limit on bound parameters is 32766 since 3.32; stay well below.
+_BATCH = 900
+
+
+@runtime_checkable
+class Report(Protocol):
+    """What every renderer reads."""
+
+    @property
+    def head(self) -> Mapping[str, Any]:
+        """Every top-level key but ``urls`` and ``records``."""
+        ...
+
+    def __getitem__(self, key: str) -> Any:
+        """A head key (``report["summary"]``); the lists are not available this way."""
+        ...
+
+    def get(self, key: str, default: Any = None) -> Any: ...
+
+    def urls(self, outcomes: Collection[str] | None = None) -> Iterator[dict[str, Any]]:
+        """URL entries sorted by URL; only those whose outcome is in ``outcomes`` if given."""
+        ...
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """Record entries in the contract's order (source, then record key)."""
+        ...
+
+    def lookup(self, urls: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The URL entries of the given URLs that exist."""
+        ...
+
+    def positions(self, urls: Iterable[str]) -> dict[str, int]:
+        """Each given URL's 0-based index in ``urls()`` order (unknown URLs left out)."""
+        ...
+
+    @property
+    def url_count(self) -> int: ...
+
+    @property
+    def record_count(self) -> int: ...
+
+
+class _Head:
+    """The dict-like access to the head that both kinds share."""
+
+    head: Mapping[str, Any]
+
+    def __getitem__(self, key: str) -> Any:
+        if key in LISTS:
+            raise KeyError(f"{key}: a streamed list; iterate report.{key}() instead")
+        return self.head[key]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key in LISTS:
+            raise KeyError(f"{key}: a streamed list; iterate report.{key}() instead")
+        return self.head.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.head or key in LISTS
+
+
+class DictReport(_Head):
+    """A report that is one plain dict (as ``build_report`` returns or ``json.load`` reads)."""
+
+    def __init__(self, report: Mapping[str, Any]) -> None:
+        self.data = report
+        self.head = {k: v for k, v in report.items() if k not in LISTS}
+        self._urls: list[dict[str, Any]] = list(report.get("urls") or ())
+        self._records: list[dict[str, Any]] = list(report.get("records") or ())
+        self._index: dict[str, dict[str, Any]] | None = None
+        self._pos: dict[str, int] | None = None
+
+    def urls(self, outcomes: Collection[str] | None = None) -> Iterator[dict[str, Any]]:
+        if outcomes is None:
+            return iter(self._urls)
+        return (u for u in self._urls if u.get("outcome") in outcomes)
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        return iter(self._records)
+
+    def lookup(self, urls: Iterable[str]) -> dict[str, dict[str, Any]]:
+        if self._index is None:
+            self._index = {u["url"]: u for u in self._urls}
+        return {u: self._index[u] for u in urls if u in self._index}
+
+    def positions(self, urls: Iterable[str]) -> dict[str, int]:
+        if self._pos is None:
+            self._pos = {u["url"]: i for i, u in enumerate(self._urls)}
+        return {u: self._pos[u] for u in urls if u in self._pos}
+
+    @property
+    def url_count(self) -> int:
+        return len(self._urls)
+
+    @property
+    def record_count(self) -> int:
+        return len(self._records)
+
+
+class StoredReport(_Head):
+    """A report whose entries are rows of an SQLite database (see ``create_tables``).
+
+    ``report_urls.pos`` and ``report_records.pos`` are the entries' 0-based places in the
+    contract's order; the writer inserts them in that order.
+    """
+
+    def __init__(self, db: sqlite3.Connection, head: Mapping[str, Any]) -> None:
+        self.db = db
+        self.head = head
+
+    def urls(self, outcomes: Collection[str] | None = None) -> Iterator[dict[str, Any]]:
+        if outcomes is None:
+            rows = self.db.execute("SELECT entry FROM report_urls ORDER BY pos")
+        else:
+            marks = ",".join("?" * len(outcomes))
+            rows = self.db.execute(
+                f"SELECT entry FROM report_urls WHERE outcome IN ({marks}) ORDER BY pos",
+                list(outcomes),
+            )
+        return (orjson.loads(entry) for (entry,) in rows)
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        rows = self.db.execute("SELECT entry FROM report_records ORDER BY pos")
+        return (orjson.loads(entry) for (entry,) in rows)
+
+    def lookup(self, urls: Iterable[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for batch in _batches(urls):
+            marks = ",".join("?" * len(batch))
+            for url, entry in self.db.execute(
+                f"SELECT url, entry FROM report_urls WHERE url IN ({marks})", batch
+            ):
+                found[url] = orjson.loads(entry)
+        return found
+
+    def positions(self, urls: Iterable[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for batch in _batches(urls):
+            marks = ",".join("?" * len(batch))
+            found.update(
+                self.db.execute(f"SELECT url, pos FROM report_urls WHERE url IN ({marks})", batch)
+            )
+        return found
+
+    @property
+    def url_count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM report_urls").fetchone()[0]
+
+    @property
+    def record_count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM report_records").fetchone()[0]
+
+
+def create_tables(db: sqlite3.Connection) -> None:
+    """The two tables a ``StoredReport`` reads."""
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS report_urls (
+            pos INTEGER PRIMARY KEY, url TEXT NOT NULL UNIQUE, outcome TEXT NOT NULL,
+            entry BLOB NOT NULL);
+        CREATE TABLE IF NOT EXISTS report_records (
+            pos INTEGER PRIMARY KEY, entry BLOB NOT NULL);
+        """
+    )
+
+
+def as_report(report: Report | Mapping[str, Any]) -> Report:
+    """A ``Report`` for either kind of argument."""
+    if isinstance(report, DictReport | StoredReport):
+        return report
+    return DictReport(report)  # type: ignore[arg-type]
+
+
+def _batches(items: Iterable[str]) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for item in dict.fromkeys(items):
+        batch.append(item)
+        if len(batch) == _BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def store_report(db: sqlite3.Connection, report: Mapping[str, Any]) -> StoredReport:
+    """A plain report dict written into ``db`` as a ``StoredReport`` (tests, and small runs)."""
+    create_tables(db)
+    db.executemany(
+        "INSERT INTO report_urls (pos, url, outcome, entry) VALUES (?, ?, ?, ?)",
+        (
+            (pos, u["url"], u["outcome"], orjson.dumps(u))
+            for pos, u in enumerate(report.get("urls") or ())
+        ),
+    )
+    db.executemany(
+        "INSERT INTO report_records (pos, entry) VALUES (?, ?)",
+        ((pos, orjson.dumps(r)) for pos, r in enumerate(report.get("records") or ())),
+    )
+    return StoredReport(db, {k: v for k, v in report.items() if k not in LISTS})
