@@ -125,95 +125,112 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
 
 def _check_and_report(run: Any, config: Config | None, out_dir: str | None = None) -> int:
     from linkcheck.progress import Progress
-    from linkcheck.report_terminal import render_terminal_summary
 
     progress_mode = config.output.progress if config else "auto"
     with Progress(progress_mode) as progress:
         outcome = run(progress)
-    written = write_reports(outcome.report, outcome.config, out_dir)
-    for error in outcome.report["errors"]:
+    with outcome:  # the report's rows live in the run's work store until written
+        return _report_and_exit_code(outcome.report, outcome.config, out_dir)
+
+
+def _report_and_exit_code(report: Any, config: Config, out_dir: str | None) -> int:
+    from linkcheck.report_terminal import render_terminal_summary
+
+    written = write_reports(report, config, out_dir)
+    errors = report.get("errors") or ()
+    for error in errors:
         where = f"{error['source']}:{error['line']}" if error.get("line") else error["source"]
         print(f"linkcheck: {where}: {error['message']}", file=sys.stderr)
-    print(render_terminal_summary(outcome.report, color=sys.stdout.isatty()))
+    print(render_terminal_summary(report, color=sys.stdout.isatty()))
     for path in written:
         print(f"wrote {path}")
-    if not outcome.report.get("complete", True):
+    if not report.get("complete", True):
         return EXIT_INTERRUPTED
     # An unreadable record is a problem found, like a dead link: CI must not stay green.
-    problems = failing_count(outcome.report) + len(outcome.report["errors"])
+    problems = failing_count(report) + len(errors)
     return EXIT_FAILURES if problems else EXIT_OK
 
 
-def failing_count(report: dict[str, Any]) -> int:
+def failing_count(report: Any) -> int:
+    """URLs whose outcome is in fail_on: from the summary's counts, not a walk of the URLs."""
     fail_on = set(report["run"]["config"]["output"]["fail_on"])
-    return sum(1 for url in report["urls"] if url["outcome"] in fail_on)
+    by_outcome = report["summary"]["by_outcome"]
+    return sum(int(by_outcome.get(outcome, 0)) for outcome in fail_on)
 
 
-def write_reports(report: dict[str, Any], config: Config, out_dir: str | None = None) -> list[Path]:
-    """report.json always; the other formats as config.output.formats says."""
-    from concurrent.futures import ThreadPoolExecutor
+def write_reports(report: Any, config: Config, out_dir: str | None = None) -> list[Path]:
+    """report.json always; the other formats as config.output.formats says.
 
-    from linkcheck.output import write_atomic
+    ``report`` is a ``Report`` or a plain report dict. Every file is streamed from it
+    (atomically: a temp file, fsync, rename), one after the other: a StoredReport's
+    SQLite connection belongs to this thread, and no format is held whole in memory.
+    """
     from linkcheck.records import gc_paused
-    from linkcheck.report_json import render_json_bytes
+    from linkcheck.report_json import write_json
+    from linkcheck.report_source import as_report
 
+    report = as_report(report)
     out = Path(out_dir or config.output.dir)
-    renderers = _renderers(config.output.markdown_max_rows)
+    writers = _renderers(config.output.markdown_max_rows)
     names = {
         "html": "report.html",
         "markdown": "report.md",
         "junit": "junit.xml",
         "sarif": "report.sarif",
     }
-    # Renderers build view data (lists and dicts per URL, never in a cycle): the cyclic
-    # collector would only re-walk the whole report, over and over, finding nothing.
-    # Each file is written (and fsynced: ~0.4 s for 10k records) by a worker thread while
-    # the next format renders; a failed write still raises here, from result().
-    with gc_paused(), ThreadPoolExecutor(max_workers=2) as pool:
-        pending = [pool.submit(write_atomic, out / "report.json", render_json_bytes(report))]
+    # Rendering makes many short-lived objects and no reference cycles: the cyclic
+    # collector would only walk the heap over and over, finding nothing.
+    with gc_paused():
+        written = [write_json(report, out / "report.json")]
         for fmt in config.output.formats:
-            if fmt in renderers:
-                text = renderers[fmt](report)
-                pending.append(pool.submit(write_atomic, out / names[fmt], text))
-        written = [future.result() for future in pending]
+            if fmt in writers:
+                written.append(writers[fmt](report, out / names[fmt]))
     _ci_extras(report, config)
     return written
 
 
 def _renderers(max_rows: int) -> dict[str, Any]:
-    from linkcheck.report_html import render_html
-    from linkcheck.report_junit import render_junit
+    """Per format, ``writer(report, path) -> Path`` writing the file atomically."""
+    from linkcheck.output import write_atomic
+    from linkcheck.report_html import write_html
+    from linkcheck.report_junit import write_junit
     from linkcheck.report_markdown import render_markdown
-    from linkcheck.report_sarif import render_sarif
+    from linkcheck.report_sarif import write_sarif
+
+    def write_markdown(report: Any, path: str | Path) -> Path:
+        # Short (rows capped by max_rows): rendered whole. A lone surrogate from a broken
+        # input becomes "?" rather than an unwritable file.
+        text = render_markdown(report, max_rows=max_rows)
+        return write_atomic(path, text.encode("utf-8", "replace"))
 
     return {
-        "html": render_html,
-        "markdown": lambda report: render_markdown(report, max_rows=max_rows),
-        "junit": render_junit,
-        "sarif": render_sarif,
+        "html": write_html,
+        "markdown": write_markdown,
+        "junit": write_junit,
+        "sarif": write_sarif,
     }
 
 
-def _ci_extras(report: dict[str, Any], config: Config) -> None:
+def _ci_extras(report: Any, config: Config) -> None:
     """GitHub Actions: the step summary and ``::error`` annotations, when running there."""
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_path:
         from linkcheck.report_markdown import render_markdown
 
-        with open(summary_path, "a", encoding="utf-8") as handle:
+        with open(summary_path, "a", encoding="utf-8", errors="replace") as handle:
             handle.write(render_markdown(report, max_rows=config.output.markdown_max_rows))
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        from linkcheck.report_github import github_annotations
+        from linkcheck.report_github import iter_annotations
 
-        for line in github_annotations(report):
+        for line in iter_annotations(report):
             print(line)
 
 
 def cmd_report(args: argparse.Namespace, config: Config) -> int:
-    from linkcheck.output import write_atomic
+    from linkcheck.report_source import as_report
 
-    report = load_report(args.report)
-    renderers = _renderers(config.output.markdown_max_rows)
+    report = as_report(load_report(args.report))
+    writers = _renderers(config.output.markdown_max_rows)
     targets = {
         "html": args.html,
         "markdown": args.markdown,
@@ -224,7 +241,7 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
         raise UsageError("report: name at least one of --html, --markdown, --junit, --sarif")
     for fmt, target in targets.items():
         if target:
-            print(f"wrote {write_atomic(target, renderers[fmt](report))}")
+            print(f"wrote {writers[fmt](report, target)}")
     return EXIT_OK
 
 

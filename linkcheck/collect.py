@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 
 from linkcheck.config import Config
 from linkcheck.history import HistoryStore
-from linkcheck.inputs import read_records
-from linkcheck.model import LinkRef, ReadResult
+from linkcheck.inputs import iter_reads, read_records
+from linkcheck.model import LinkRef, ReadResult, RecordError
 from linkcheck.recordchecks import RecordOnly
 from linkcheck.site import site_base_url
+from linkcheck.workstore import WorkStore
 
 
 @dataclass(frozen=True)
@@ -38,3 +39,39 @@ def collect_links(
     base = site_base_url(paths, config.site.base_url)
     read, digests, links, record_only = read_records(paths, config.input.exclude, store, base)
     return Collected(read, base, links, digests, record_only)
+
+
+@dataclass(frozen=True)
+class ReadSummary:
+    """What reading left in memory when the records themselves went into a ``WorkStore``."""
+
+    base_url: str | None
+    errors: tuple[RecordError, ...]
+    skipped_files: tuple[str, ...]
+    files_read: int
+
+
+def collect_into(
+    work: WorkStore, paths: Sequence[str], config: Config, store: HistoryStore | None = None
+) -> ReadSummary:
+    """Read every record into ``work``, a batch of files at a time (``inputs.iter_reads``)."""
+    base = site_base_url(paths, config.site.base_url)
+    errors: list[RecordError] = []
+    skipped: list[str] = []
+    files_read = 0
+    batch = []
+    for read, links, record_only in iter_reads(paths, config.input.exclude, store, base):
+        if read.skipped:
+            skipped.append(read.source)
+            continue
+        files_read += 1
+        errors.extend(read.errors)
+        batch += [
+            (r, links.get(r.key, []), record_only.get(r.key), read.digest) for r in read.records
+        ]
+        if len(batch) >= 500:
+            work.add_records(batch)
+            batch = []
+    work.add_records(batch)
+    work.end_of_records()
+    return ReadSummary(base, tuple(errors), tuple(skipped), files_read)

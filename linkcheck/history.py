@@ -24,7 +24,7 @@ import functools
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -260,7 +260,7 @@ class HistoryStore:
         self._touched: dict[str, str] = {}
         # The verdicts reusable_results handed out, by URL: finish_run copies their rows
         # inside SQLite (from temp.reused) instead of rebuilding them in Python.
-        self._reused: dict[str, UrlResult] = {}
+        self._reused: set[str] = set()  # URLs load_reusable handed out
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # check_same_thread=False: a run writes its results from a worker thread while it
@@ -344,21 +344,27 @@ class HistoryStore:
         self.write_results(run_id, results)
         self.complete_run(run_id, counts, finished_at)
 
-    def write_results(self, run_id: int, results: Iterable[UrlResult]) -> None:
+    def write_results(
+        self,
+        run_id: int,
+        results: Iterable[UrlResult],
+        again: Callable[[list[str]], Iterable[UrlResult]] | None = None,
+    ) -> None:
         """First half of ``finish_run``: open the run's transaction and write its results.
 
-        ``complete_run`` commits it, ``abandon_run`` rolls it back. A run calls this from a
-        worker thread while it builds the report: the SQLite work runs without the GIL.
+        ``complete_run`` commits it, ``abandon_run`` rolls it back.
 
-        A verdict reused from the store, unchanged, is copied row to row inside SQLite
-        (``_copy_reused``): rebuilding ~95% of the rows in Python and binding 25 columns
-        each was most of this call's time on a re-run.
+        A verdict reused from the store (``from_cache``, handed out by ``load_reusable``) is
+        copied row to row inside SQLite (``_copy_reused``): rebuilding ~95% of the rows in
+        Python and binding 25 columns each was most of this call's time on a re-run. Should
+        a source row be gone meanwhile (pruned by another process), ``again`` gives those
+        URLs' verdicts once more, to be written from Python.
         """
         reused = self._reused
         fresh: list[UrlResult] = []
         copied: list[str] = []
         for r in results:
-            if r.from_cache and reused.get(r.url) is r:
+            if r.from_cache and r.url in reused:
                 copied.append(r.url)
             else:
                 fresh.append(r)
@@ -366,8 +372,8 @@ class HistoryStore:
         self.db.execute("BEGIN IMMEDIATE")
         try:
             missing = _copy_reused(self.db, run_id, reused, copied) if reused else set()
-            # A source row gone meanwhile (pruned by another process): write it from Python.
-            rows += sorted(_result_row(run_id, reused[u]) for u in missing)
+            if missing and again is not None:
+                rows += sorted(_result_row(run_id, r) for r in again(sorted(missing)))
             _insert_results(self.db, rows, run_id)
         except BaseException:
             self.db.execute("ROLLBACK")
@@ -392,7 +398,7 @@ class HistoryStore:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
-        self._reused = {}
+        self._reused = set()
 
     def abandon_run(self) -> None:
         """Roll back results written by ``write_results`` for a run that will not complete."""
@@ -427,7 +433,7 @@ class HistoryStore:
             " WITHOUT ROWID"
         )
         self.db.execute("DELETE FROM temp.reused")
-        self._reused = {}
+        self._reused = set()
         with self._wanted(urls):
             self.db.execute(
                 "INSERT INTO temp.reused (url, run_id) SELECT s.url, s.last_run_id "
@@ -447,7 +453,7 @@ class HistoryStore:
         )
         while rows := cursor.fetchmany(chunk):
             found = {row[0]: _result_from_row(row, from_cache=True) for row in rows}
-            self._reused.update(found)
+            self._reused.update(found.keys())
             yield found
 
     def latest_results(self, urls: Iterable[str]) -> dict[str, UrlResult]:
@@ -710,7 +716,7 @@ FROM temp.reused t CROSS JOIN results r ON r.url = t.url AND r.run_id = t.run_id
 
 
 def _copy_reused(
-    db: sqlite3.Connection, run_id: int, reused: Mapping[str, UrlResult], copied: list[str]
+    db: sqlite3.Connection, run_id: int, reused: set[str], copied: list[str]
 ) -> set[str]:
     """Copy the stored rows of the ``copied`` reused verdicts into ``run_id``.
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from linkcheck.history import HistoryStore
 from linkcheck.links import extract_all
@@ -36,6 +36,9 @@ PARSE_FORMAT = "records-3"
 
 Links = dict[str, list[LinkRef]]
 ByRecord = dict[str, RecordOnly]
+# Files read per batch by ``iter_reads``: enough for the second reading process to pay
+# (parallel.PARALLEL_MIN_ITEMS), few enough that a batch's records stay a few tens of MB.
+BATCH_FILES = 2000
 
 
 def read_records(
@@ -56,6 +59,34 @@ def read_records(
             reads, links, record_only = _read_with_cache(files, store, base_url)
     digests = {read.source: read.digest for read in reads if read.digest}
     return combine(reads), digests, links, record_only
+
+
+def iter_reads(
+    paths: Sequence[str],
+    exclude: Sequence[str] = (),
+    store: HistoryStore | None = None,
+    base_url: str | None = None,
+    batch: int = BATCH_FILES,
+) -> Iterator[tuple[FileRead, Links, ByRecord]]:
+    """``read_records`` a batch of files at a time, one file's read, links and (with a store)
+    ``RecordOnly`` findings after another: a run over 100,000 records never holds them all."""
+    files = iter_input_files(paths, exclude)
+    for start in range(0, len(files), batch):
+        chunk = files[start : start + batch]
+        with gc_paused():
+            if store is None:
+                reads = read_files(chunk)
+                for read in reads:
+                    yield read, extract_all(read.records, base_url), {}
+                continue
+            reads, links, record_only = _read_with_cache(chunk, store, base_url)
+        for read in reads:
+            keys = [r.key for r in read.records]
+            yield (
+                read,
+                {k: links[k] for k in keys if k in links},
+                {k: record_only[k] for k in keys if k in record_only},
+            )
 
 
 def _read_with_cache(

@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
+
+# Streamed writes gather pieces into buffers of about this size: few system calls,
+# yet a 100 MB report never sits in memory whole.
+CHUNK_BYTES = 1 << 20
 
 
-def write_atomic(path: str | Path, text: str | bytes) -> Path:
-    """Write to a temporary file beside ``path``, then rename it over ``path``.
+@contextlib.contextmanager
+def atomic_file(path: str | Path) -> Iterator[BinaryIO]:
+    """A binary file that replaces ``path`` only once the ``with`` block ends without error.
 
-    An existing file keeps its permission bits (a record edited in place stays as it was).
+    The data goes to a temporary file beside ``path``, is fsynced, then renamed over it;
+    an existing file keeps its permission bits (a record edited in place stays as it was).
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    data = text.encode("utf-8") if isinstance(text, str) else text
     mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else None
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         if mode is not None:
@@ -29,4 +37,27 @@ def write_atomic(path: str | Path, text: str | bytes) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return target
+
+
+def write_atomic(path: str | Path, text: str | bytes) -> Path:
+    """Write ``text`` to ``path`` atomically (see ``atomic_file``)."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    with atomic_file(path) as handle:
+        handle.write(data)
+    return Path(path)
+
+
+def write_chunks(path: str | Path, pieces: Iterable[bytes]) -> Path:
+    """Write a stream of byte pieces to ``path`` atomically, in buffers of ~``CHUNK_BYTES``."""
+    with atomic_file(path) as handle:
+        buffer: list[bytes] = []
+        size = 0
+        for piece in pieces:
+            buffer.append(piece)
+            size += len(piece)
+            if size >= CHUNK_BYTES:
+                handle.write(b"".join(buffer))
+                buffer.clear()
+                size = 0
+        handle.write(b"".join(buffer))
+    return Path(path)

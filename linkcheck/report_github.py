@@ -7,10 +7,12 @@ escape ``:`` and ``,`` - the same rules as @actions/core's ``issueCommand``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from itertools import islice
 from typing import Any
 
-from linkcheck.report_view import all_failing_links
+from linkcheck.report_source import Report, as_report
+from linkcheck.report_view import iter_failing_links
 
 
 def escape_data(text: str) -> str:
@@ -30,26 +32,27 @@ def command(kind: str, message: str, **props: Any) -> str:
     return f"{head}::{escape_data(message)}"
 
 
-def github_annotations(report: Mapping[str, Any], limit: int | None = None) -> list[str]:
+def github_annotations(report: Report | Mapping[str, Any], limit: int | None = None) -> list[str]:
     """One ``::error`` per failing link and per unreadable input (GitHub shows 10 per step)."""
-    lines = [
-        command(
+    return list(islice(iter_annotations(report), limit))
+
+
+def iter_annotations(report: Report | Mapping[str, Any]) -> Iterator[str]:
+    """``github_annotations`` as a stream: one line at a time, records read once."""
+    report = as_report(report)
+    for fl in iter_failing_links(report):
+        yield command(
             "error",
             f"{fl.field} ({fl.role}): {fl.url} -> {fl.outcome}: {fl.why}",
             file=fl.source,
             line=fl.line,
             title=f"linkcheck {fl.outcome}: {fl.field}",
         )
-        for fl in all_failing_links(report)
-    ]
-    for entry in report.get("errors", ()):
-        lines.append(
-            command(
-                "error",
-                str(entry.get("message", "")),
-                file=str(entry.get("source", "")),
-                line=entry.get("line"),
-                title="linkcheck: unreadable input",
-            )
+    for entry in report.get("errors") or ():
+        yield command(
+            "error",
+            str(entry.get("message", "")),
+            file=str(entry.get("source", "")),
+            line=entry.get("line"),
+            title="linkcheck: unreadable input",
         )
-    return lines if limit is None else lines[:limit]

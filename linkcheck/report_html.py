@@ -7,44 +7,60 @@ of 100 rows with ``textContent``, so size costs one JSON.parse, not a huge DOM.
 A Content-Security-Policy with the hashes of the one inline script and style forbids
 every other script, style, image and connection: the file never touches the network,
 and nothing in a record can run.
+
+The page is written as a stream (``write_html``): a first pass over the URLs gathers the
+per-host numbers and the first rows shown without JavaScript, a first pass over the
+records the rows, anchors and counts the summary needs; then the template is generated
+piece by piece, and the script's data is emitted in batches of rows during a second pass
+over each list. Only capped row lists, per-host numbers and the records' anchor slugs
+are held, never a list of every URL or record.
 """
 
 from __future__ import annotations
 
 import base64
-import gc
 import hashlib
 import json
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import jinja2
 import orjson
 from markupsafe import Markup
 
+from linkcheck.output import write_chunks
+from linkcheck.report_source import Report, as_report
 from linkcheck.report_view import (
     HEALTHS,
     NO_HOST,
     OUTCOMES,
     ROLES,
+    Anchors,
     HostStats,
+    HostTally,
+    batches,
     fail_on,
     host_of,
-    host_stats,
-    record_anchors,
     record_key,
     safe_href,
     url_anchor,
-    url_index,
     why,
 )
 
 # Rows rendered on the server per table, for readers without JavaScript.
 SSR_ROWS = 200
+# Records listed in the "Flagged to unpublish" table.
+UNPUB_ROWS = 25
 CHART_HOSTS = 8
+# Rows of the script's data encoded per piece: few calls into orjson, small pieces.
+DATA_BATCH = 1000
+# Pieces of text gathered before one encode and write.
+TEXT_CHUNK = 1 << 20
 
 
 @cache
@@ -71,19 +87,41 @@ def _asset(name: str) -> tuple[str, str]:
     return text, f"'sha256-{digest}'"
 
 
-def render_html(report: Mapping[str, Any]) -> str:
+def render_html(report: Report | Mapping[str, Any]) -> str:
     """The report as one HTML page (pure: no I/O beyond reading the packaged template)."""
+    html = "".join(html_pieces(as_report(report)))
+    # A lone surrogate from a broken input must not make the file unwritable.
+    return html.encode("utf-8", "replace").decode("utf-8")
+
+
+def write_html(report: Report | Mapping[str, Any], path: str | Path) -> Path:
+    """``render_html`` streamed into ``path`` atomically, ~1 MB of text at a time."""
+    return write_chunks(path, _encoded(html_pieces(as_report(report))))
+
+
+def _encoded(pieces: Iterable[str]) -> Iterator[bytes]:
+    """UTF-8 of the pieces, gathered into ~``TEXT_CHUNK`` runs (Jinja yields tiny pieces)."""
+    buffer: list[str] = []
+    size = 0
+    for piece in pieces:
+        buffer.append(piece)
+        size += len(piece)
+        if size >= TEXT_CHUNK:
+            yield "".join(buffer).encode("utf-8", "replace")
+            buffer.clear()
+            size = 0
+    yield "".join(buffer).encode("utf-8", "replace")
+
+
+def html_pieces(report: Report) -> Iterator[str]:
+    """The page as a stream of text pieces, in order."""
     css, css_hash = _asset("report.css")
     js, js_hash = _asset("report.js")
-    view = _without_gc(build_view, report)
-    # The script's data is needed only as text: dropped from the view before rendering,
-    # its 100k small lists are freed at once instead of waiting for the cyclic collector
-    # (Jinja's render context ends up in reference cycles that would keep them alive).
-    data_json = Markup(embed_json(view.pop("data")))
-    html = (
+    view = build_view(report)
+    return (
         _env()
         .get_template("report.html.j2")
-        .render(
+        .generate(
             **view,
             css=Markup(css),
             js=Markup(js),
@@ -93,23 +131,8 @@ def render_html(report: Mapping[str, Any]) -> str:
                 "connect-src 'none'; font-src 'none'; object-src 'none'; "
                 "base-uri 'none'; form-action 'none'"
             ),
-            data_json=data_json,
         )
     )
-    # A lone surrogate from a broken input must not make the file unwritable.
-    return html.encode("utf-8", "replace").decode("utf-8")
-
-
-def _without_gc(func, *args):
-    """Call func with the cyclic GC paused: building 100k rows of lists otherwise spends
-    half its time in collections that find nothing (the view data has no cycles)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return func(*args)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def when(value: Any) -> str:
@@ -152,73 +175,140 @@ def _u_escape(match: re.Match[str]) -> str:
     return f"\\u{0xD800 | (code >> 10):04x}\\u{0xDC00 | (code & 0x3FF):04x}"
 
 
-def build_view(report: Mapping[str, Any]) -> dict[str, Any]:
-    """Everything the template shows, computed once; ``data`` is what the script receives."""
+@dataclass
+class _UrlPass:
+    """What the first pass over the URLs keeps: per-host numbers and the first rows."""
+
+    failing: frozenset[str]
+    hosts: HostTally
+    bad: list[Mapping[str, Any]] = field(default_factory=list)
+    rest: list[Mapping[str, Any]] = field(default_factory=list)
+    bad_count: int = 0
+    rest_count: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+    def add(self, u: Mapping[str, Any]) -> None:
+        self.hosts.add(u)
+        outcome = u["outcome"]
+        self.outcomes[outcome] += 1
+        if outcome in self.failing:
+            self.bad_count += 1
+            if len(self.bad) < SSR_ROWS:
+                self.bad.append(u)
+        elif outcome != "ok":
+            self.rest_count += 1
+            if len(self.rest) < SSR_ROWS:
+                self.rest.append(u)
+
+    def ssr_urls(self) -> list[Mapping[str, Any]]:
+        """Failing URLs first, then the other ones that are not ok."""
+        return (self.bad + self.rest)[:SSR_ROWS]
+
+
+# The server-rendered records, worst first: flagged and broken, flagged, broken, warning.
+_RANK = {"broken": 0, "warning": 1, "ok": 2}
+
+
+@dataclass
+class _RecordPass:
+    """What the first pass over the records keeps: capped rows and counts."""
+
+    flagged: list[tuple[Mapping[str, Any], str]] = field(default_factory=list)
+    flagged_count: int = 0
+    problems: dict[tuple[bool, int], list[tuple[Mapping[str, Any], str]]] = field(
+        default_factory=dict
+    )
+    problem_count: int = 0
+    healths: Counter[str] = field(default_factory=Counter)
+
+    def add(self, record: Mapping[str, Any], anchor: str) -> None:
+        self.healths[record.get("health")] += 1
+        if record.get("unpublish"):
+            self.flagged_count += 1
+            if len(self.flagged) < UNPUB_ROWS:
+                self.flagged.append((record, anchor))
+        if record.get("health") == "ok" and not record.get("unpublish"):
+            return
+        self.problem_count += 1
+        # A stable sort on this key keeps record order within a rank: the first
+        # SSR_ROWS of each rank are all the sorted list's first SSR_ROWS can hold.
+        rank = (not record.get("unpublish"), _RANK.get(record.get("health"), 3))
+        rows = self.problems.setdefault(rank, [])
+        if len(rows) < SSR_ROWS:
+            rows.append((record, anchor))
+
+    def ssr_records(self) -> list[tuple[Mapping[str, Any], str]]:
+        return [row for rank in sorted(self.problems) for row in self.problems[rank]][:SSR_ROWS]
+
+
+def build_view(report: Report | Mapping[str, Any]) -> dict[str, Any]:
+    """Everything the template shows; ``data_json`` streams the script's data when iterated."""
+    report = as_report(report)
     failing = fail_on(report)
-    urls = list(report.get("urls", ()))
-    records = list(report.get("records", ()))
-    index = url_index(report)
-    hosts = host_stats(urls, failing)
-    anchors = record_anchors(records)
+    url_pass = _UrlPass(failing, HostTally(failing))
+    for u in report.urls():
+        url_pass.add(u)
+    hosts = url_pass.hosts.stats()
+    record_pass = _RecordPass()
+    anchors = Anchors()
+    for record in report.records():
+        record_pass.add(record, anchors.next(record))
     summary = report.get("summary", {})
-    ssr_records = _ssr_records(records, anchors, index, failing)
-    ssr_urls = _ssr_urls(urls, failing)
+    by_outcome = _by_outcome(summary, url_pass.outcomes)
+    ssr_records = _ssr_records(report, record_pass.ssr_records(), failing)
     return {
-        "report": report,
+        "report": report.head,
         "summary": summary,
         "run": report.get("run", {}),
         "tool": report.get("tool", {}),
         "failing": sorted(failing),
-        "by_outcome": _by_outcome(summary, urls),
-        "by_health": _by_health(summary, records),
-        "unpublish": [(r, a) for r, a in zip(records, anchors, strict=True) if r.get("unpublish")],
+        "by_outcome": by_outcome,
+        "by_health": _by_health(summary, record_pass.healths),
+        "unpublish": record_pass.flagged,
+        "unpublish_count": record_pass.flagged_count,
+        "unpub_rows": UNPUB_ROWS,
         "changes": report.get("changes"),
-        "errors": list(report.get("errors", ())),
-        "outcome_chart": _bar_chart(_by_outcome(summary, urls), "Outcomes"),
+        "errors": list(report.get("errors") or ()),
+        "outcome_chart": _bar_chart(by_outcome, "Outcomes"),
         "host_chart": _host_chart(hosts, failing),
-        "ssr_records": ssr_records[:SSR_ROWS],
-        "ssr_records_more": max(0, len(ssr_records) - SSR_ROWS),
-        "ssr_urls": ssr_urls[:SSR_ROWS],
-        "ssr_urls_more": max(0, len(ssr_urls) - SSR_ROWS),
+        "ssr_records": ssr_records,
+        "ssr_records_more": max(0, record_pass.problem_count - SSR_ROWS),
+        "ssr_urls": url_pass.ssr_urls(),
+        "ssr_urls_more": max(0, url_pass.bad_count + url_pass.rest_count - SSR_ROWS),
         "ssr_hosts": hosts[:SSR_ROWS],
         "ssr_hosts_more": max(0, len(hosts) - SSR_ROWS),
         "url_anchor": url_anchor,
-        "data": _script_data(urls, records, anchors, hosts, failing),
+        "data_json": _script_data(report, hosts, failing),
     }
 
 
-def _by_outcome(summary: Mapping[str, Any], urls: list[Mapping[str, Any]]) -> dict[str, int]:
-    counts = summary.get("by_outcome") or Counter(u["outcome"] for u in urls)
+def _by_outcome(summary: Mapping[str, Any], counted: Mapping[str, int]) -> dict[str, int]:
+    counts = summary.get("by_outcome") or counted
     return {name: int(counts.get(name, 0)) for name in OUTCOMES}
 
 
-def _by_health(summary: Mapping[str, Any], records: list[Mapping[str, Any]]) -> dict[str, int]:
-    counts = summary.get("by_health") or Counter(r["health"] for r in records)
+def _by_health(summary: Mapping[str, Any], counted: Mapping[str, int]) -> dict[str, int]:
+    counts = summary.get("by_health") or counted
     return {name: int(counts.get(name, 0)) for name in HEALTHS}
 
 
-def _ssr_records(records, anchors, index, failing) -> list[dict[str, Any]]:
-    """Records that are not ok, worst first, with their failing links resolved."""
-    rows = []
-    for record, anchor in zip(records, anchors, strict=True):
-        if record.get("health") == "ok" and not record.get("unpublish"):
-            continue
+def _ssr_records(
+    report: Report, rows: list[tuple[Mapping[str, Any], str]], failing: frozenset[str]
+) -> list[dict[str, Any]]:
+    """The rows' records with their failing links resolved (one lookup for them all)."""
+    index = report.lookup(
+        link.get("url") or "" for record, _ in rows for link in record.get("links", ())
+    )
+    found = []
+    for record, anchor in rows:
         links = []
         for link in record.get("links", ()):
             entry = index.get(link.get("url") or "")
             outcome = entry["outcome"] if entry else "invalid"
             if outcome in failing:
                 links.append({**link, "outcome": outcome, "why": why(entry)})
-        rows.append({"r": record, "anchor": anchor, "failing": links})
-    rank = {"broken": 0, "warning": 1, "ok": 2}
-    rows.sort(key=lambda row: (not row["r"].get("unpublish"), rank.get(row["r"]["health"], 3)))
-    return rows
-
-
-def _ssr_urls(urls: list[Mapping[str, Any]], failing: frozenset[str]) -> list[Mapping[str, Any]]:
-    bad = [u for u in urls if u["outcome"] in failing]
-    rest = [u for u in urls if u["outcome"] not in failing and u["outcome"] != "ok"]
-    return bad + rest
+        found.append({"r": record, "anchor": anchor, "failing": links})
+    return found
 
 
 def _bar_chart(counts: Mapping[str, int], title: str) -> dict[str, Any]:
@@ -237,13 +327,11 @@ def _host_chart(hosts: list[HostStats], failing: frozenset[str]) -> dict[str, An
     return _bar_chart({h.host: h.failures for h in worst}, "Hosts with most failures")
 
 
-def _script_data(urls, records, anchors, hosts: list[HostStats], failing) -> dict[str, Any]:
-    """Compact column arrays for the script; the column order is documented in report.js."""
-    host_pos = {h.host: i for i, h in enumerate(hosts)}
-    url_pos = {u["url"]: i for i, u in enumerate(urls)}
-    outcome_pos = {o: i for i, o in enumerate(OUTCOMES)}
-    role_pos = {r: i for i, r in enumerate(ROLES)}
-    return {
+def _script_data(report: Report, hosts: list[HostStats], failing) -> Iterator[Markup]:
+    """The script's data as JSON text pieces: exactly ``embed_json`` of one dict of compact
+    column arrays (the column order is documented in report.js), its two long lists
+    streamed a batch of rows at a time."""
+    head = {
         "outcomes": list(OUTCOMES),
         "roles": list(ROLES),
         "healths": list(HEALTHS),
@@ -261,12 +349,38 @@ def _script_data(urls, records, anchors, hosts: list[HostStats], failing) -> dic
             ]
             for h in hosts
         ],
-        "urls": [_url_row(u, outcome_pos, host_pos) for u in urls],
-        "records": [
-            _record_row(r, a, url_pos, role_pos) for r, a in zip(records, anchors, strict=True)
-        ],
-        "noHost": NO_HOST,
     }
+    host_pos = {h.host: i for i, h in enumerate(hosts)}
+    outcome_pos = {o: i for i, o in enumerate(OUTCOMES)}
+    role_pos = {r: i for i, r in enumerate(ROLES)}
+    yield Markup(embed_json(head)[:-1] + ',"urls":')
+    yield from _json_list(
+        [_url_row(u, outcome_pos, host_pos) for u in batch]
+        for batch in batches(report.urls(), DATA_BATCH)
+    )
+    yield Markup(',"records":')
+    yield from _json_list(_record_rows(report, role_pos))
+    yield Markup(',"noHost":' + embed_json(NO_HOST) + "}")
+
+
+def _record_rows(report: Report, role_pos: Mapping[str, int]) -> Iterator[list[list[Any]]]:
+    """Record rows in batches; each batch asks the positions of just its links' URLs."""
+    anchors = Anchors()
+    for batch in batches(report.records()):
+        url_pos = report.positions(
+            link.get("url") or "" for r in batch for link in r.get("links", ())
+        )
+        yield [_record_row(r, anchors.next(r), url_pos, role_pos) for r in batch]
+
+
+def _json_list(row_batches: Iterable[list[Any]]) -> Iterator[Markup]:
+    """``embed_json`` of the concatenated batches, one piece per batch."""
+    glue = "["
+    for rows in row_batches:
+        if rows:
+            yield Markup(glue + embed_json(rows)[1:-1])
+            glue = ","
+    yield Markup("[]" if glue == "[" else "]")
 
 
 def _url_row(u: Mapping[str, Any], outcome_pos, host_pos) -> list[Any]:

@@ -4,16 +4,31 @@ The test suite is ``linkcheck``; a case's classname is the record's folder and i
 the record's source (``#N`` for the Nth record of a multi-record file). Each failing link
 is a <failure> (message: field and why); an unreadable input is a case with an <error>.
 ElementTree escapes the text; characters XML 1.0 cannot hold are replaced first.
+
+A case per record makes the file as long as the report, so it is written as a stream:
+each case is serialised alone (indented as ``ET.indent`` would inside the document) and
+spooled while the failures are counted, because the counts lead the document.
 """
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
-from linkcheck.report_view import fail_on, failing_links, record_key, url_index
+from linkcheck.output import write_chunks
+from linkcheck.report_source import Report, as_report
+from linkcheck.report_view import (
+    FailingLink,
+    Spool,
+    batches,
+    record_key,
+    records_with_failing_links,
+)
+
+_CASE_INDENT = "\n    "
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -22,29 +37,54 @@ def xml_safe(value: Any) -> str:
     return _NOT_XML.sub("\ufffd", str(value))
 
 
-def render_junit(report: Mapping[str, Any]) -> str:
+def render_junit(report: Report | Mapping[str, Any]) -> str:
     """The report as a JUnit XML document (one <testsuite> inside <testsuites>)."""
-    index = url_index(report)
-    failing = fail_on(report)
-    duration = float(report.get("run", {}).get("duration_s") or 0)
-    suites = ET.Element("testsuites", name="linkcheck")
-    suite = ET.SubElement(suites, "testsuite", name="linkcheck", time=f"{duration:.3f}")
-    suite.set("timestamp", xml_safe(report.get("run", {}).get("started_at", "")))
-    failures = errors = 0
-    records = list(report.get("records", ()))
-    for record in records:
-        failures += _record_case(suite, record, failing_links(record, index, failing))
-    for entry in report.get("errors", ()):
-        errors += 1
-        _error_case(suite, entry)
-    suite.set("tests", str(len(records) + errors))
+    return "".join(junit_pieces(as_report(report)))
+
+
+def write_junit(report: Report | Mapping[str, Any], path: str | Path) -> Path:
+    """``render_junit`` streamed into ``path`` atomically."""
+    return write_chunks(path, (piece.encode() for piece in junit_pieces(as_report(report))))
+
+
+def junit_pieces(report: Report) -> Iterator[str]:
+    """The document as pieces: the same text ``ET.indent`` + ``ET.tostring`` give."""
+    run = report.get("run", {})
+    duration = float(run.get("duration_s") or 0)
+    suite = ET.Element("testsuite", name="linkcheck", time=f"{duration:.3f}")
+    suite.set("timestamp", xml_safe(run.get("started_at", "")))
+    spool = Spool()
+    tests = failures = 0
+    for batch in batches(records_with_failing_links(report)):
+        cases = [_record_case(record, links) for record, links in batch]
+        failures += sum(failed for _, failed in cases)
+        tests += len(cases)
+        spool.write("".join(_CASE_INDENT + text for text, _ in cases))
+    errors = report.get("errors") or ()
+    for entry in errors:
+        spool.write(_CASE_INDENT + _error_case(entry))
+    suite.set("tests", str(tests + len(errors)))
     suite.set("failures", str(failures))
-    suite.set("errors", str(errors))
+    suite.set("errors", str(len(errors)))
     suite.set("skipped", "0")
+    suites = ET.Element("testsuites", name="linkcheck")
     for key in ("tests", "failures", "errors"):
         suites.set(key, suite.get(key) or "0")
-    ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, "unicode") + "\n"
+    yield '<?xml version="1.0" encoding="UTF-8"?>\n'
+    yield _start_tag(suites) + "\n  "
+    if tests + len(errors):
+        yield _start_tag(suite)
+        yield from spool.chunks()
+        yield "\n  </testsuite>"
+    else:
+        spool.file.close()
+        yield ET.tostring(suite, "unicode")
+    yield "\n</testsuites>\n"
+
+
+def _start_tag(element: ET.Element) -> str:
+    """``<tag attr="...">`` as ElementTree writes it (from its empty-element form)."""
+    return ET.tostring(element, "unicode").removesuffix(" />") + ">"
 
 
 def _classname(source: str) -> str:
@@ -52,14 +92,25 @@ def _classname(source: str) -> str:
     return xml_safe(folder)
 
 
-def _record_case(suite: ET.Element, record: Mapping[str, Any], links: list) -> int:
+def _case_text(case: ET.Element) -> str:
+    """One case as it reads inside the indented document (its own tail left out).
+
+    What ``ET.indent`` writes around a case's one child, set by hand: ``ET.indent`` makes
+    a self-referencing closure per call, garbage that only the (paused) collector frees.
+    """
+    for child in case:
+        case.text = "\n      "
+        child.tail = "\n    "
+    return ET.tostring(case, "unicode")
+
+
+def _record_case(record: Mapping[str, Any], links: list[FailingLink]) -> tuple[str, bool]:
+    """The record's <testcase> text, and whether it has a <failure>."""
     source = str(record.get("source", ""))
-    case = ET.SubElement(
-        suite, "testcase", classname=_classname(source), name=xml_safe(record_key(record))
-    )
+    case = ET.Element("testcase", classname=_classname(source), name=xml_safe(record_key(record)))
     case.set("file", xml_safe(source))
     if not links:
-        return 0
+        return _case_text(case), False
     first = links[0]
     message = f"{first.field}: {first.why}"
     if len(links) > 1:
@@ -71,15 +122,16 @@ def _record_case(suite: ET.Element, record: Mapping[str, Any], links: list) -> i
             for fl in links
         )
     )
-    return 1
+    return _case_text(case), True
 
 
-def _error_case(suite: ET.Element, entry: Mapping[str, Any]) -> None:
+def _error_case(entry: Mapping[str, Any]) -> str:
     source = str(entry.get("source", ""))
-    case = ET.SubElement(suite, "testcase", classname=_classname(source), name=xml_safe(source))
+    case = ET.Element("testcase", classname=_classname(source), name=xml_safe(source))
     case.set("file", xml_safe(source))
     error = ET.SubElement(
         case, "error", message=xml_safe(entry.get("message", "")), type="unreadable_input"
     )
     line = entry.get("line")
     error.text = xml_safe(f"{source}:{line}: {entry.get('message', '')}" if line else source)
+    return _case_text(case)

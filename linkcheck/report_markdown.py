@@ -3,6 +3,9 @@
 Record content is untrusted and GitHub renders Markdown with some HTML, so every
 value goes through ``md_text`` (markup characters escaped, line breaks flattened) and
 only http(s) URLs become links.
+
+The output is short (rows capped by ``max_rows``), but the report may not be: records
+stream by once and only the rows shown and the counts are kept.
 """
 
 from __future__ import annotations
@@ -11,11 +14,13 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from linkcheck.report_source import Report, as_report
 from linkcheck.report_view import (
     HEALTHS,
     OUTCOMES,
-    all_failing_links,
+    FailingLink,
     fail_on,
+    records_with_failing_links,
     safe_href,
 )
 
@@ -41,20 +46,49 @@ def md_code(value: Any) -> str:
     return f"`{text}`" if text else "` `"
 
 
-def render_markdown(report: Mapping[str, Any], max_rows: int = 50) -> str:
+def render_markdown(report: Report | Mapping[str, Any], max_rows: int = 50) -> str:
     """The report as Markdown: counts, changes, unpublish flags, failing links by record."""
+    report = as_report(report)
+    seen = _Seen(max_rows)
+    for record, links in records_with_failing_links(report):
+        seen.add(record, links)
     parts = [
         _header(report),
         _counts(report),
         _changes(report.get("changes")),
-        _unpublish(report, max_rows),
-        _failing(report, max_rows),
+        _unpublish(seen, max_rows),
+        _failing(seen, max_rows),
         _errors(report, max_rows),
     ]
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
-def _header(report: Mapping[str, Any]) -> str:
+class _Seen:
+    """What one pass over the records keeps: the first rows of each list, and counts."""
+
+    def __init__(self, max_rows: int) -> None:
+        self.max_rows = max_rows
+        self.flagged: list[Mapping[str, Any]] = []
+        self.flagged_count = 0
+        self.links: list[FailingLink] = []
+        self.link_count = 0
+        self.records_after = 0  # records with failing links beyond the first max_rows links
+
+    def add(self, record: Mapping[str, Any], links: list[FailingLink]) -> None:
+        if record.get("unpublish"):
+            self.flagged_count += 1
+            if len(self.flagged) < self.max_rows:
+                self.flagged.append(record)
+        room = self.max_rows - len(self.links)
+        self.links += links[: max(room, 0)]
+        if links and len(links) > room:
+            # One record's failing links are consecutive: counting records that have
+            # some beyond the cap is counting distinct records among those links.
+            self.records_after += 1
+        self.link_count += len(links)
+
+
+def _header(report: Report) -> str:
     run = report.get("run", {})
     s = report.get("summary", {})
     line = (
@@ -68,7 +102,7 @@ def _header(report: Mapping[str, Any]) -> str:
     return line
 
 
-def _counts(report: Mapping[str, Any]) -> str:
+def _counts(report: Report) -> str:
     s = report.get("summary", {})
     by_outcome = s.get("by_outcome", {})
     failing = fail_on(report)
@@ -112,34 +146,32 @@ def _changes(changes: Mapping[str, Any] | None) -> str:
     return "\n".join(lines)
 
 
-def _unpublish(report: Mapping[str, Any], max_rows: int) -> str:
-    flagged = [r for r in report.get("records", ()) if r.get("unpublish")]
-    if not flagged:
+def _unpublish(seen: _Seen, max_rows: int) -> str:
+    if not seen.flagged_count:
         return ""
-    lines = [f"### Flagged to unpublish ({len(flagged)})", ""]
-    for r in flagged[:max_rows]:
+    lines = [f"### Flagged to unpublish ({seen.flagged_count})", ""]
+    for r in seen.flagged:
         reasons = "; ".join(md_text(x) for x in r.get("unpublish_reasons", ()))
         line = f"- {md_code(r.get('source', ''))} {md_text(r.get('title') or '')} — {reasons}"
         if r.get("archive_url"):
             line += f" (archived copy: {md_url(r['archive_url'])})"
         lines.append(line)
-    if len(flagged) > max_rows:
-        lines.append(f"- … {len(flagged) - max_rows} more")
+    if seen.flagged_count > max_rows:
+        lines.append(f"- … {seen.flagged_count - max_rows} more")
     return "\n".join(lines)
 
 
-def _failing(report: Mapping[str, Any], max_rows: int) -> str:
-    links = all_failing_links(report)
-    if not links:
+def _failing(seen: _Seen, max_rows: int) -> str:
+    if not seen.link_count:
         return "### Failing links\n\nNone."
     lines = [
-        f"### Failing links ({len(links)})",
+        f"### Failing links ({seen.link_count})",
         "",
         "| Record | Field | Role | URL | Outcome | Why |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
     previous = None
-    for fl in links[:max_rows]:
+    for fl in seen.links:
         where = f"{fl.source}:{fl.line}" if fl.line else fl.source
         first = _cell(md_code(where)) if fl.record != previous else "″"
         previous = fl.record
@@ -147,9 +179,10 @@ def _failing(report: Mapping[str, Any], max_rows: int) -> str:
             f"| {first} | {_cell(md_code(fl.field))} | {fl.role} | {_cell(md_url(fl.url))} | "
             f"{fl.outcome} | {_cell(md_text(fl.why))} |"
         )
-    if len(links) > max_rows:
-        records = len({fl.record for fl in links[max_rows:]})
-        lines.append(f"\n… {len(links) - max_rows} more failing links in {records} records.")
+    if seen.link_count > max_rows:
+        lines.append(
+            f"\n… {seen.link_count - max_rows} more failing links in {seen.records_after} records."
+        )
     return "\n".join(lines)
 
 
@@ -157,7 +190,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def _errors(report: Mapping[str, Any], max_rows: int) -> str:
+def _errors(report: Report, max_rows: int) -> str:
     errors = list(report.get("errors", ()))
     if not errors:
         return ""

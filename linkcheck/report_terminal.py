@@ -4,16 +4,26 @@ Counts alone don't tell an editor what to fix, so the summary names the worst
 offenders: the records with the most failing links, the hosts with the most failures,
 the slowest hosts, and the records flagged to unpublish. Untrusted text is stripped of
 control characters so a record cannot drive the terminal (colours, cursor moves).
+
+The records pass once (worst records kept in a heap of ``top``), the URLs once (per-host
+numbers): the summary's memory does not grow with the report.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from linkcheck.report_view import OUTCOMES, all_failing_links, fail_on, host_stats
+from linkcheck.report_source import Report, as_report
+from linkcheck.report_view import (
+    OUTCOMES,
+    FailingLink,
+    fail_on,
+    host_stats,
+    records_with_failing_links,
+    top_n,
+)
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _COLOR = {"red": "31", "green": "32", "yellow": "33", "bold": "1", "dim": "2"}
@@ -26,8 +36,11 @@ def clean(value: Any, width: int = 100) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def render_terminal_summary(report: Mapping[str, Any], color: bool = False, top: int = 10) -> str:
+def render_terminal_summary(
+    report: Report | Mapping[str, Any], color: bool = False, top: int = 10
+) -> str:
     """Counts by outcome, the worst records and hosts, and the unpublish flags."""
+    report = as_report(report)
 
     def paint(text: str, style: str) -> str:
         return f"\x1b[{_COLOR[style]}m{text}\x1b[0m" if color else text
@@ -49,9 +62,11 @@ def render_terminal_summary(report: Mapping[str, Any], color: bool = False, top:
             style = "red" if name in failing else "yellow" if name in _WARN else "green"
             parts.append(paint(f"{name} {n}", style if name != "excluded" else "dim"))
     lines.append("  " + (", ".join(parts) or "no URLs"))
-    lines += _worst_records(report, top, paint)
+    seen = _Seen(top)
+    worst = top_n(seen.failing_per_record(records_with_failing_links(report, failing)), top)
+    lines += _worst_records(seen, worst, paint)
     lines += _worst_hosts(report, failing, top)
-    lines += _unpublish(report, top, paint)
+    lines += _unpublish(seen, top, paint)
     if report.get("errors"):
         lines.append(f"{len(report['errors'])} inputs could not be read:")
         lines += [
@@ -61,25 +76,55 @@ def render_terminal_summary(report: Mapping[str, Any], color: bool = False, top:
     return "\n".join(lines) + "\n"
 
 
-def _worst_records(report: Mapping[str, Any], top: int, paint) -> list[str]:
-    links = all_failing_links(report)
-    if not links:
+class _Seen:
+    """Counts and the first flagged records, gathered while the records stream by."""
+
+    def __init__(self, top: int) -> None:
+        self.top = top
+        self.links = 0
+        self.records = 0
+        self.flagged: list[Mapping[str, Any]] = []
+        self.flagged_count = 0
+
+    def failing_per_record(
+        self, stream: Iterator[tuple[Mapping[str, Any], list[FailingLink]]]
+    ) -> Iterator[tuple[int, FailingLink]]:
+        """(failing links, first failing link) per record key that has some, in order.
+
+        Records come sorted, so records sharing a key (counted together) are neighbours.
+        """
+        key, count, first = None, 0, None
+        for record, links in stream:
+            if record.get("unpublish"):
+                self.flagged_count += 1
+                if len(self.flagged) < self.top:
+                    self.flagged.append(record)
+            if not links:
+                continue
+            self.links += len(links)
+            if links[0].record != key:
+                if first is not None:
+                    yield count, first
+                self.records += 1
+                key, count, first = links[0].record, 0, links[0]
+            count += len(links)
+        if first is not None:
+            yield count, first
+
+
+def _worst_records(seen: _Seen, worst: list[tuple[int, FailingLink]], paint) -> list[str]:
+    if not seen.links:
         return ["No failing links."]
-    per_record = Counter(fl.record for fl in links)
-    first = {}
-    for fl in links:
-        first.setdefault(fl.record, fl)
-    lines = [f"{len(links)} failing links in {len(per_record)} records; most first:"]
-    for key, n in per_record.most_common(top):
-        fl = first[key]
+    lines = [f"{seen.links} failing links in {seen.records} records; most first:"]
+    for n, fl in worst:
         lines.append(
-            f"  {n:>3}  {clean(key, 70)}  " + paint(f"{fl.field}: {clean(fl.why, 50)}", "red")
+            f"  {n:>3}  {clean(fl.record, 70)}  " + paint(f"{fl.field}: {clean(fl.why, 50)}", "red")
         )
     return lines
 
 
-def _worst_hosts(report: Mapping[str, Any], failing, top: int) -> list[str]:
-    hosts = host_stats(report.get("urls", ()), failing)
+def _worst_hosts(report: Report, failing, top: int) -> list[str]:
+    hosts = host_stats(report.urls(), failing)
     lines = []
     bad = [h for h in hosts if h.failures][:top]
     if bad:
@@ -94,14 +139,13 @@ def _worst_hosts(report: Mapping[str, Any], failing, top: int) -> list[str]:
     return lines
 
 
-def _unpublish(report: Mapping[str, Any], top: int, paint) -> list[str]:
-    flagged = [r for r in report.get("records", ()) if r.get("unpublish")]
-    if not flagged:
+def _unpublish(seen: _Seen, top: int, paint) -> list[str]:
+    if not seen.flagged_count:
         return []
-    lines = [paint(f"{len(flagged)} records flagged to unpublish:", "red")]
-    for r in flagged[:top]:
+    lines = [paint(f"{seen.flagged_count} records flagged to unpublish:", "red")]
+    for r in seen.flagged:
         reasons = "; ".join(r.get("unpublish_reasons", ()))
         lines.append(f"  {clean(r.get('source'), 70)}  {clean(reasons, 60)}")
-    if len(flagged) > top:
-        lines.append(f"  … {len(flagged) - top} more")
+    if seen.flagged_count > top:
+        lines.append(f"  … {seen.flagged_count - top} more")
     return lines

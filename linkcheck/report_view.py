@@ -1,20 +1,29 @@
 """View data shared by the renderers: what fails, why, where, and per-host numbers.
 
-Every renderer (HTML, Markdown, JUnit, SARIF, annotations, terminal) reads the JSON
-report dict, never the pipeline's dataclasses, so ``linkcheck report report.json``
+Every renderer (HTML, Markdown, JUnit, SARIF, annotations, terminal) reads a ``Report``
+(report_source), never the pipeline's dataclasses, so ``linkcheck report report.json``
 renders a stored report exactly like a fresh run. The definitions of "failing" and
 "why" live here once so the formats agree with each other.
+
+A report may hold a million URLs, so nothing here keeps one object per URL or per
+record: records stream by in batches, and a link's URL is resolved from the few failing
+URLs (one filtered pass) or, for the rest, only asked whether it is listed at all.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
+import heapq
 import re
-from collections.abc import Iterable, Mapping
+import tempfile
+from collections import ChainMap
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 from urllib.parse import urlsplit
+
+from linkcheck.report_source import Report, as_report
 
 DEFAULT_FAIL_ON = ("broken", "unreachable", "tls_error", "invalid")
 OUTCOMES = (
@@ -32,6 +41,14 @@ OUTCOMES = (
 ROLES = ("original", "web", "amp", "cdn_amp", "image", "provider_image", "other")
 HEALTHS = ("ok", "warning", "broken")
 NO_HOST = "(no host)"
+# Records resolved per batch: one ``positions`` query of their links' URLs per batch.
+RECORD_BATCH = 500
+# A listed URL whose outcome does not fail the run (its full entry is never loaded).
+_LISTED: Mapping[str, Any] = {"outcome": ""}
+# Spooled text stays in memory up to this size, then moves to a temporary file; it is
+# read back in pieces of SPOOL_READ characters.
+SPOOL_BYTES = 1 << 20
+SPOOL_READ = 1 << 18
 
 
 @dataclass(frozen=True)
@@ -70,8 +87,53 @@ def fail_on(report: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(DEFAULT_FAIL_ON)
 
 
-def url_index(report: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
-    return {u["url"]: u for u in report.get("urls", ())}
+def url_index(report: Report | Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """Every URL entry by URL: for small reports and tests only (it holds the whole list)."""
+    return {u["url"]: u for u in as_report(report).urls()}
+
+
+def failing_index(report: Report, failing: frozenset[str]) -> dict[str, Mapping[str, Any]]:
+    """The failing URLs, each with just what ``why`` reads: one filtered pass."""
+    return {
+        u["url"]: {"outcome": u["outcome"], "error": u.get("error"), "status": u.get("status")}
+        for u in report.urls(outcomes=failing)
+    }
+
+
+def batches(items: Iterable[Any], size: int = RECORD_BATCH) -> Iterator[list[Any]]:
+    """Lists of up to ``size`` consecutive items."""
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def records_with_failing_links(
+    report: Report | Mapping[str, Any], failing: frozenset[str] | None = None
+) -> Iterator[tuple[Mapping[str, Any], list[FailingLink]]]:
+    """Every record, in order, with its failing links (often none).
+
+    A link whose URL the report does not list counts as ``invalid`` ("not checked"), so
+    when ``invalid`` fails the run the other URLs of a batch are asked whether they are
+    listed (``positions``: no entry is loaded); otherwise they cannot fail.
+    """
+    report = as_report(report)
+    failing = fail_on(report) if failing is None else failing
+    bad = failing_index(report, failing)
+    for batch in batches(report.records()):
+        index: Mapping[str, Mapping[str, Any]] = bad
+        if "invalid" in failing:
+            others = {lk.get("url") or "" for r in batch for lk in r.get("links", ())}.difference(
+                bad
+            )
+            index = ChainMap(bad, dict.fromkeys(report.positions(others), _LISTED))
+        for record in batch:
+            yield record, failing_links(record, index, failing)
+
+
+def iter_failing_links(report: Report | Mapping[str, Any]) -> Iterator[FailingLink]:
+    """The failing links of every record, in record order."""
+    for _record, links in records_with_failing_links(report):
+        yield from links
 
 
 def why(entry: Mapping[str, Any] | None) -> str:
@@ -115,18 +177,16 @@ def failing_links(
     return found
 
 
-def all_failing_links(report: Mapping[str, Any]) -> list[FailingLink]:
-    index = url_index(report)
-    failing = fail_on(report)
-    return [fl for r in report.get("records", ()) for fl in failing_links(r, index, failing)]
+def all_failing_links(report: Report | Mapping[str, Any]) -> list[FailingLink]:
+    """``iter_failing_links`` as a list: for tests and small reports."""
+    return list(iter_failing_links(report))
 
 
 _AUTHORITY = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://(?:[^@/?#]*@)?([^:/?#\[\]]+)")
 
 
-# Cached: one run asks it three times per URL (the HTML host table and rows, the terminal
-# summary's host table); 0.15 s of a 100k-URL re-run.
-@functools.lru_cache(maxsize=1 << 18)
+# Not cached: URLs now stream by as fresh strings, and a cache big enough to hit would
+# keep 100k+ of them alive (tens of MB); the regex costs ~0.5 us a call.
 def host_of(url: str) -> str:
     """The URL's host in lower case (a fast path: reports can hold 100,000 URLs)."""
     match = _AUTHORITY.match(url)
@@ -139,25 +199,40 @@ def host_of(url: str) -> str:
     return host or NO_HOST
 
 
-def host_stats(urls: Iterable[Mapping[str, Any]], failing: frozenset[str]) -> list[HostStats]:
-    """Per-host numbers, worst first (most failures, then slowest)."""
-    acc: dict[str, list[int]] = {}
-    for u in urls:
-        row = acc.setdefault(host_of(u["url"]), [0, 0, 0, 0, 0, 0, 0])
+class HostTally:
+    """Per-host numbers gathered while the URLs stream by (hosts are few: one row each)."""
+
+    def __init__(self, failing: frozenset[str]) -> None:
+        self.failing = failing
+        self.acc: dict[str, list[int]] = {}
+
+    def add(self, u: Mapping[str, Any]) -> None:
+        row = self.acc.setdefault(host_of(u["url"]), [0, 0, 0, 0, 0, 0, 0])
         elapsed = int(u.get("elapsed_ms") or 0)
         row[0] += 1
         row[1] += int(u.get("requests", u.get("attempts", 0)) or 0)
-        row[2] += u["outcome"] in failing
+        row[2] += u["outcome"] in self.failing
         row[3] = max(row[3], elapsed)
         row[4] += elapsed
         row[5] += u["outcome"] == "rate_limited"
         row[6] += u["outcome"] == "blocked"
-    stats = [
-        HostStats(host, n, req, fails, slow, total // n, rl, bl)
-        for host, (n, req, fails, slow, total, rl, bl) in acc.items()
-    ]
-    stats.sort(key=lambda h: (-h.failures, -h.slowest_ms, h.host))
-    return stats
+
+    def stats(self) -> list[HostStats]:
+        """Worst first (most failures, then slowest)."""
+        stats = [
+            HostStats(host, n, req, fails, slow, total // n, rl, bl)
+            for host, (n, req, fails, slow, total, rl, bl) in self.acc.items()
+        ]
+        stats.sort(key=lambda h: (-h.failures, -h.slowest_ms, h.host))
+        return stats
+
+
+def host_stats(urls: Iterable[Mapping[str, Any]], failing: frozenset[str]) -> list[HostStats]:
+    """Per-host numbers, worst first (most failures, then slowest)."""
+    tally = HostTally(failing)
+    for u in urls:
+        tally.add(u)
+    return tally.stats()
 
 
 def safe_href(url: str | None) -> str | None:
@@ -177,12 +252,63 @@ def slugify(text: str) -> str:
     return slug[:120] or "x"
 
 
-def record_anchors(records: Iterable[Mapping[str, Any]]) -> list[str]:
-    """``record-<slug>`` per record, in order; a clash gets ``-2``, ``-3``... in source order."""
-    seen: dict[str, int] = {}
-    anchors = []
-    for record in records:
+class Anchors:
+    """``record-<slug>`` per record, handed out in record order; a clash gets ``-2``, ``-3``...
+
+    Clashing slugs need not be neighbours ("a/b.md" and "a-b.md"), so every slug seen is
+    kept: one short string per record (~130 bytes), the only per-record state of a render.
+    """
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}
+
+    def next(self, record: Mapping[str, Any]) -> str:
         base = "record-" + slugify(record_key(record))
-        seen[base] = seen.get(base, 0) + 1
-        anchors.append(base if seen[base] == 1 else f"{base}-{seen[base]}")
-    return anchors
+        n = self.seen[base] = self.seen.get(base, 0) + 1
+        return base if n == 1 else f"{base}-{n}"
+
+
+def record_anchors(records: Iterable[Mapping[str, Any]]) -> list[str]:
+    """``Anchors`` of every record, as a list (tests and small reports)."""
+    anchors = Anchors()
+    return [anchors.next(record) for record in records]
+
+
+def top_n(items: Iterable[tuple[int, Any]], n: int) -> list[tuple[int, Any]]:
+    """The ``n`` (count, value) pairs with the largest counts, ties in arrival order.
+
+    What ``Counter.most_common(n)`` returns, kept in a heap of n while the items stream by.
+    """
+    heap: list[tuple[int, int, Any]] = []
+    for order, (count, value) in enumerate(items):
+        entry = (count, -order, value)
+        if len(heap) < n:
+            heapq.heappush(heap, entry)
+        elif n and entry[:2] > heap[0][:2]:
+            heapq.heapreplace(heap, entry)
+    return [(count, value) for count, _, value in sorted(heap, key=lambda e: (-e[0], -e[1]))]
+
+
+class Spool:
+    """Text written once, then read back once: in memory up to ``SPOOL_BYTES``, then on disk.
+
+    For the formats whose header holds totals (JUnit's failure count, SARIF's rule list):
+    the body is spooled while the totals are counted, so the records pass only once.
+    """
+
+    def __init__(self) -> None:
+        self.file = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - closed by chunks()
+            max_size=SPOOL_BYTES, mode="w+", encoding="utf-8", errors="surrogatepass", newline=""
+        )
+
+    def write(self, text: str) -> None:
+        self.file.write(text)
+
+    def chunks(self) -> Iterator[str]:
+        """The text written, in pieces; the spool is closed afterwards."""
+        try:
+            self.file.seek(0)
+            while chunk := self.file.read(SPOOL_READ):
+                yield chunk
+        finally:
+            self.file.close()

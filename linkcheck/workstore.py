@@ -1,0 +1,469 @@
+"""The run's working set on disk: records, unique URLs, verdicts and the report's rows.
+
+A run over 100,000 records handles ~1.7M links and ~1M unique URLs. As Python objects the
+records, links and verdicts took ~8 KB per URL (811 MB at 10,000 records), so a run keeps
+them here instead, in a throw-away SQLite file, and holds only one batch at a time: records
+are read a batch of files at a time, URLs are fed to the fetch from an ordered queue table,
+verdicts are written as they arrive, and each record is assessed with just its own links'
+verdicts. The report's entries go to a second file (``StoredReport``) so that the history
+writer can read verdicts here while the report is being written there.
+
+Nothing in here must survive the run: both files are deleted by ``close``. Durability is
+therefore switched off (no journal, no fsync): a crash loses only what is thrown away anyway.
+"""
+
+from __future__ import annotations
+
+import heapq
+import marshal
+import pickle
+import shutil
+import sqlite3
+import tempfile
+import weakref
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from yarl import URL
+
+from linkcheck.model import (
+    CacheInfo,
+    FailureKind,
+    Hop,
+    LinkRef,
+    Outcome,
+    Record,
+    Role,
+    UrlCheck,
+    UrlResult,
+)
+from linkcheck.recordchecks import RecordOnly
+from linkcheck.report_source import StoredReport, create_tables
+
+ROLE_BITS = {role: 1 << n for n, role in enumerate(Role)}
+# Rows fetched per query when streaming; also the size of a write batch.
+PAGE = 1000
+# SQLite's page cache per connection (negative: KiB). Enough for the indexes' hot pages.
+CACHE_KIB = 16_384
+_PICKLE = pickle.HIGHEST_PROTOCOL
+
+RecordRow = tuple[Record, list[LinkRef], RecordOnly | None, str | None]
+
+_SCHEMA = """
+CREATE TABLE records (
+    seq INTEGER PRIMARY KEY, source TEXT NOT NULL, key TEXT NOT NULL, data BLOB NOT NULL);
+CREATE TABLE links (url TEXT NOT NULL, role INTEGER NOT NULL);
+CREATE TABLE urls (
+    url TEXT PRIMARY KEY, host TEXT NOT NULL, roles INTEGER NOT NULL,
+    referrers INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE invalid (
+    raw TEXT PRIMARY KEY, reason TEXT, referrers INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE originals (url TEXT NOT NULL, record TEXT NOT NULL);
+CREATE TABLE results (
+    url TEXT PRIMARY KEY, outcome TEXT NOT NULL, data BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE twins (url TEXT PRIMARY KEY, twin TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE queue (pos INTEGER PRIMARY KEY, url TEXT NOT NULL);
+CREATE TABLE elsewhere (url TEXT PRIMARY KEY) WITHOUT ROWID;
+"""
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # Transactions as the sqlite3 module opens them: one per batch (``with db``), not
+    # one per inserted row.
+    db = sqlite3.connect(path, check_same_thread=False)
+    db.execute("PRAGMA journal_mode = OFF")
+    db.execute("PRAGMA synchronous = OFF")
+    db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    return db
+
+
+class WorkStore:
+    """One run's throw-away tables; see the module docstring."""
+
+    def __init__(self, directory: str | None = None) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="linkcheck-run-", dir=directory))
+        self.db = _connect(self.dir / "work.sqlite")
+        self.db.executescript(_SCHEMA)
+        self.report_db = _connect(self.dir / "report.sqlite")
+        create_tables(self.report_db)
+        self._results: list[tuple[str, str, bytes]] = []
+        # Removed at the latest when the store is garbage or the interpreter exits.
+        self._remove = weakref.finalize(self, shutil.rmtree, self.dir, ignore_errors=True)
+
+    def close(self) -> None:
+        for db in (self.db, self.report_db):
+            db.close()
+        self._remove()
+
+    def __enter__(self) -> WorkStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ records and links
+
+    def add_records(self, rows: Iterable[RecordRow]) -> None:
+        """Records with their links; ``end_of_records`` then makes the unique-URL table."""
+        links = []
+        invalid: dict[str, list[Any]] = {}
+        originals = []
+        stored = []
+        for record, record_links, record_only, digest in rows:
+            data = pickle.dumps((record, record_links, record_only, digest), _PICKLE)
+            stored.append((record.source, record.key, data))
+            for link in record_links:
+                if link.url is None:
+                    seen = invalid.setdefault(link.raw, [link.invalid_reason, 0])
+                    seen[1] += 1
+                    continue
+                links.append((link.url, ROLE_BITS[link.role]))
+                if link.field == "originalUrl":
+                    originals.append((link.url, record.key))
+        with self.db:
+            self.db.executemany("INSERT INTO records (source, key, data) VALUES (?, ?, ?)", stored)
+            # Appended as they come (cheap); grouped once by end_of_records.
+            self.db.executemany("INSERT INTO links VALUES (?, ?)", links)
+            self.db.executemany(
+                "INSERT INTO invalid (raw, reason, referrers) VALUES (?, ?, ?) "
+                "ON CONFLICT (raw) DO UPDATE SET referrers = referrers + excluded.referrers",
+                ((raw, reason, count) for raw, (reason, count) in invalid.items()),
+            )
+            self.db.executemany("INSERT INTO originals VALUES (?, ?)", originals)
+
+    def end_of_records(self) -> None:
+        """One row per unique URL: its host, every role it plays (each link row holds one
+        role bit, so the sum of the distinct bits is their union) and its link count."""
+        self.db.create_function("host_of", 1, _host, deterministic=True)
+        with self.db:
+            self.db.execute(
+                "INSERT INTO urls (url, host, roles, referrers) "
+                "SELECT url, host_of(url), sum(DISTINCT role), count(*) FROM links GROUP BY url"
+            )
+            self.db.execute("DELETE FROM links")
+
+    def records(self) -> Iterator[RecordRow]:
+        """Every record with its links, in the report's order (source, then record key)."""
+        rows = self.db.execute("SELECT data FROM records ORDER BY source, key, seq")
+        return (pickle.loads(data) for (data,) in rows)
+
+    def record_count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM records").fetchone()[0]
+
+    def link_count(self) -> int:
+        row = self.db.execute(
+            "SELECT (SELECT coalesce(sum(referrers), 0) FROM urls)"
+            " + (SELECT coalesce(sum(referrers), 0) FROM invalid)"
+        ).fetchone()
+        return row[0]
+
+    def duplicate_originals(self) -> dict[str, list[str]]:
+        """originalUrl -> the keys of every record that has it, for URLs held by two or more."""
+        found: dict[str, list[str]] = {}
+        rows = self.db.execute(
+            "SELECT url, record FROM originals WHERE url IN "
+            "(SELECT url FROM originals GROUP BY url HAVING count(DISTINCT record) > 1) "
+            "ORDER BY url, rowid"
+        )
+        for url, record in rows:
+            keys = found.setdefault(url, [])
+            if record not in keys:
+                keys.append(record)
+        return found
+
+    # ------------------------------------------------------------ unique URLs
+
+    def url_count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM urls").fetchone()[0]
+
+    def iter_urls(self) -> Iterator[str]:
+        """Every unique URL, sorted."""
+        return (url for (url,) in self.db.execute("SELECT url FROM urls ORDER BY url"))
+
+    def urls_without_result(self) -> Iterator[str]:
+        self.flush()
+        rows = self.db.execute(
+            "SELECT url FROM urls u WHERE NOT EXISTS (SELECT 1 FROM results r WHERE r.url = u.url)"
+        )
+        return (url for (url,) in rows.fetchall())
+
+    def plan_elsewhere(self, urls: Iterable[str]) -> None:
+        """URLs whose verdict comes from elsewhere (history): ``queue_unknown`` leaves them out."""
+        with self.db:
+            self.db.executemany("INSERT OR IGNORE INTO elsewhere VALUES (?)", ((u,) for u in urls))
+
+    def image_urls(self) -> Iterator[str]:
+        bits = sum(bit for role, bit in ROLE_BITS.items() if role.is_image)
+        rows = self.db.execute("SELECT url FROM urls WHERE roles & ? ORDER BY url", (bits,))
+        return (url for (url,) in rows.fetchall())
+
+    def queue_unknown(self) -> int:
+        """Queue every URL without a verdict yet, each host's URLs spread evenly over the queue.
+
+        The i-th of a host's n URLs sorts at (i + 0.5) / n: any stretch of the queue holds
+        each host's share, so the fetch, which pulls a window at a time, always has the
+        busiest hosts' URLs at hand.
+        """
+        with self.db:
+            self.db.execute("DELETE FROM queue")
+            self.db.execute(
+                "INSERT INTO queue (url) SELECT url FROM ("
+                " SELECT u.url, u.host, (row_number() OVER w - 0.5) / count(*) OVER h AS spread"
+                " FROM urls u WHERE NOT EXISTS (SELECT 1 FROM results r WHERE r.url = u.url)"
+                " AND NOT EXISTS (SELECT 1 FROM elsewhere e WHERE e.url = u.url)"
+                " WINDOW w AS (PARTITION BY u.host ORDER BY u.url), h AS (PARTITION BY u.host))"
+                " ORDER BY spread, host, url"
+            )
+        return self.db.execute("SELECT count(*) FROM queue").fetchone()[0]
+
+    def queued_checks(self) -> Iterator[UrlCheck]:
+        """The queue's checks in order, a page at a time (the queue is not changed meanwhile)."""
+        last = 0
+        while True:
+            rows = self.db.execute(
+                "SELECT q.pos, u.url, u.roles, u.referrers FROM queue q "
+                "JOIN urls u ON u.url = q.url WHERE q.pos > ? ORDER BY q.pos LIMIT ?",
+                (last, PAGE),
+            ).fetchall()
+            if not rows:
+                return
+            for pos, url, roles, referrers in rows:
+                last = pos
+                yield _check(url, roles, referrers)
+
+    # ------------------------------------------------------------ verdicts
+
+    def put_result(self, result: UrlResult) -> None:
+        """Buffer a verdict; written a page at a time (``flush``)."""
+        self._results.append((result.url, result.outcome.value, pack_result(result)))
+        if len(self._results) >= PAGE:
+            self.flush()
+
+    def put_results(self, results: Iterable[UrlResult]) -> None:
+        for result in results:
+            self.put_result(result)
+        self.flush()
+
+    def flush(self) -> None:
+        if self._results:
+            with self.db:
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO results (url, outcome, data) VALUES (?, ?, ?)",
+                    self._results,
+                )
+            self._results = []
+
+    def results_for(self, urls: Iterable[str]) -> dict[str, UrlResult]:
+        """The verdicts of the given URLs that have one."""
+        self.flush()
+        found: dict[str, UrlResult] = {}
+        wanted = list(dict.fromkeys(urls))
+        for start in range(0, len(wanted), 500):
+            batch = wanted[start : start + 500]
+            marks = ",".join("?" * len(batch))
+            for url, data in self.db.execute(
+                f"SELECT url, data FROM results WHERE url IN ({marks})", batch
+            ):
+                found[url] = unpack_result(data)
+        return found
+
+    def has_result(self, url: str) -> bool:
+        self.flush()
+        row = self.db.execute("SELECT 1 FROM results WHERE url = ?", (url,)).fetchone()
+        return row is not None
+
+    def ok_urls(self, prefix: str) -> Iterator[str]:
+        """URLs whose verdict is ``ok`` and that start with ``prefix`` (for https twins)."""
+        self.flush()
+        rows = self.db.execute(
+            "SELECT url FROM results WHERE outcome = 'ok' AND substr(url, 1, ?) = ?",
+            (len(prefix), prefix),
+        )
+        return (url for (url,) in rows.fetchall())
+
+    def listed_results(self, invalid: bool = False) -> Iterator[tuple[UrlResult, int]]:
+        """The verdicts the report lists with their referrer counts, sorted by URL: every
+        record URL with a verdict (no https twins) and, with ``invalid``, an ``invalid``
+        verdict for every link that is no checkable URL, keyed by its raw text (it wins
+        over a URL spelled the same)."""
+        self.flush()
+        rows = self.db.execute(
+            "SELECT u.url, u.referrers, r.data FROM urls u JOIN results r ON r.url = u.url "
+            "ORDER BY u.url"
+        )
+        checked = ((url, 1, unpack_result(data), refs) for url, refs, data in _paged(rows))
+        if not invalid:
+            return ((result, refs) for _, _, result, refs in checked)
+        merged = heapq.merge(checked, self._invalid_results(), key=lambda row: row[:2])
+        return _last_of_each(merged)
+
+    def _invalid_results(self) -> Iterator[tuple[str, int, UrlResult, int]]:
+        rows = self.db.execute("SELECT raw, reason, referrers FROM invalid ORDER BY raw")
+        for raw, reason, referrers in _paged(rows):
+            result = UrlResult(
+                url=raw,
+                outcome=Outcome.INVALID,
+                status=None,
+                final_url=raw,
+                error=reason,
+                referrers=referrers,
+            )
+            yield raw, 2, result, referrers
+
+    def listed_keys(self) -> Iterator[str]:
+        return (result.url for result, _ in self.listed_results(invalid=True))
+
+    def all_results(self) -> Iterator[UrlResult]:
+        """Every verdict of the run (twins included), for the history store."""
+        self.flush()
+        reader = _connect(self.dir / "work.sqlite")
+        try:
+            for (data,) in reader.execute("SELECT data FROM results"):
+                yield unpack_result(data)
+        finally:
+            reader.close()
+
+    # ------------------------------------------------------------ https twins
+
+    def has_twins(self) -> bool:
+        return self.db.execute("SELECT 1 FROM twins LIMIT 1").fetchone() is not None
+
+    def set_twins(self, twins: Mapping[str, str]) -> None:
+        with self.db:
+            self.db.executemany("INSERT OR REPLACE INTO twins VALUES (?, ?)", twins.items())
+
+    def twins_for(self, urls: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for start in range(0, len(urls), 500):
+            batch = list(urls[start : start + 500])
+            marks = ",".join("?" * len(batch))
+            found.update(
+                self.db.execute(f"SELECT url, twin FROM twins WHERE url IN ({marks})", batch)
+            )
+        return found
+
+    # ------------------------------------------------------------ the report
+
+    def report(self, head: Mapping[str, Any]) -> StoredReport:
+        return StoredReport(self.report_db, head)
+
+
+# ---------------------------------------------------------------- verdicts as bytes
+#
+# A verdict is stored as a marshalled tuple of plain values: three times faster to read
+# back than a pickled UrlResult (no Enum lookups by call, no generic object rebuilding)
+# and less than half the size. Every verdict is read at least twice (its report entry,
+# the records that link to it), so this is most of the cost of keeping them on disk.
+
+_OUTCOMES = {o.value: o for o in Outcome}
+_FAILURES = {f.value: f for f in FailureKind}
+
+
+def pack_result(r: UrlResult) -> bytes:
+    c = r.cache
+    cache = (
+        None
+        if c is None
+        else (
+            c.fresh,
+            c.freshness_lifetime_s,
+            c.age_s,
+            c.etag,
+            c.last_modified,
+            c.expires,
+            c.cache_control,
+            c.date,
+        )
+    )
+    return marshal.dumps(
+        (
+            r.url,
+            r.outcome.value,
+            r.status,
+            r.final_url,
+            tuple((h.url, h.status) for h in r.redirects),
+            r.error,
+            r.failure.value if r.failure else None,
+            r.content_type,
+            r.elapsed_ms,
+            r.attempts,
+            r.requests,
+            r.from_cache,
+            cache,
+            tuple(r.issues),
+            r.referrers,
+            r.content_length,
+            tuple(r.image_size) if r.image_size else None,
+            r.checked_at.isoformat() if r.checked_at else None,
+        )
+    )
+
+
+def unpack_result(data: bytes) -> UrlResult:
+    (url, outcome, status, final, hops, error, failure, ctype, elapsed, attempts, requests,
+     from_cache, cache, issues, referrers, length, size, checked) = marshal.loads(data)  # fmt: skip
+    return UrlResult(
+        url,
+        _OUTCOMES[outcome],
+        status,
+        final,
+        tuple(Hop(u, s) for u, s in hops) if hops else (),
+        error,
+        _FAILURES[failure] if failure else None,
+        ctype,
+        elapsed,
+        attempts,
+        requests,
+        from_cache,
+        CacheInfo(*cache) if cache else None,
+        issues,
+        referrers,
+        length,
+        size,
+        datetime.fromisoformat(checked) if checked else None,
+    )
+
+
+def _paged(cursor: sqlite3.Cursor) -> Iterator[Any]:
+    """A cursor's rows, read ahead a page at a time (the connection may be used meanwhile:
+    another cursor's writes do not disturb a page already fetched)."""
+    while rows := cursor.fetchmany(PAGE):
+        yield from rows
+
+
+def _last_of_each(
+    rows: Iterable[tuple[str, int, UrlResult, int]],
+) -> Iterator[tuple[UrlResult, int]]:
+    """Of consecutive rows with the same key, the last."""
+    held: tuple[str, int, UrlResult, int] | None = None
+    for row in rows:
+        if held is not None and held[0] != row[0]:
+            yield held[2], held[3]
+        held = row
+    if held is not None:
+        yield held[2], held[3]
+
+
+def _check(url: str, roles: int, referrers: int) -> UrlCheck:
+    return UrlCheck(url, _roles(roles), referrers)
+
+
+_ROLE_SETS: dict[int, frozenset[Role]] = {}
+
+
+def _roles(bits: int) -> frozenset[Role]:
+    """One shared frozenset per combination of roles (most URLs have one role)."""
+    found = _ROLE_SETS.get(bits)
+    if found is None:
+        found = frozenset(role for role, bit in ROLE_BITS.items() if bits & bit)
+        _ROLE_SETS[bits] = found
+    return found
+
+
+def _host(url: str) -> str:
+    try:
+        return URL(url).host or ""
+    except ValueError:
+        return ""
