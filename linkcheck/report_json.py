@@ -1,6 +1,8 @@
 """The JSON report (the contract ``linkcheck-report/1``): view data built from pipeline values.
 
-``build_report`` returns plain data; ``render_json`` turns it into text. ``write_json``
+``make_summary`` and ``report_head`` build the small top-level parts, ``url_entry`` and
+``record_entry`` one entry of each list (``report_rows`` writes a run's report with them);
+``render_json`` turns a report dict into text. ``write_json``
 streams a ``Report`` (dict or SQLite rows) into the file entry by entry, so a run with a
 million URLs never holds its whole report, as objects or as text, in memory.
 """
@@ -8,7 +10,6 @@ million URLs never holds its whole report, as objects or as text, in memory.
 from __future__ import annotations
 
 import functools
-from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,26 +46,42 @@ class RunInfo:
     skipped_files: int = 0
 
 
-def build_report(
+def make_summary(
     run: RunInfo,
-    records: Sequence[RecordHealth],
-    results: Sequence[UrlResult],
-    errors: Sequence[RecordError],
-    changes: Mapping[str, Any] | None = None,
-    extra_records: Mapping[str, Mapping[str, Any]] | None = None,
-    referrers: Mapping[str, int] | None = None,
+    *,
+    records: int,
+    links: int,
+    unique_urls: int,
+    by_outcome: Mapping[str, int],
+    by_health: Mapping[str, int],
+    unpublish: int,
+    from_cache: int,
+    errors: int,
 ) -> dict[str, Any]:
-    """The whole report as JSON-ready data, sorted as the contract says.
+    """The report's ``summary``; ``records`` counts the records read, ``errors`` the inputs
+    that could not be (each counts as a record too: nothing read is left out)."""
+    return {
+        "records": records + errors,
+        "records_with_errors": errors,
+        "links": links,
+        "unique_urls": unique_urls,
+        "requests": run.requests,
+        "by_outcome": {o.value: by_outcome.get(o.value, 0) for o in Outcome},
+        "by_health": {h.value: by_health.get(h.value, 0) for h in Health},
+        "unpublish": unpublish,
+        "from_cache": from_cache,
+        "errors": errors,
+        "skipped_files": run.skipped_files,
+    }
 
-    ``extra_records`` adds fields to a record entry by record key (the file's
-    digest for the unpublish guard, an archive suggestion...). ``referrers`` gives
-    each URL's count of links when its result does not carry it (a reused verdict).
-    """
-    urls = sorted(results, key=lambda r: r.url)
-    ordered = sorted(records, key=lambda r: (r.source, r.record_key))
-    extra_records = extra_records or {}
-    by_outcome = Counter(r.outcome.value for r in urls)
-    by_health = Counter(r.health.value for r in ordered)
+
+def report_head(
+    run: RunInfo,
+    summary: Mapping[str, Any],
+    changes: Mapping[str, Any] | None,
+    errors: Sequence[RecordError],
+) -> dict[str, Any]:
+    """Every top-level key of the report but the two big lists."""
     return {
         "schema": SCHEMA,
         "generated_at": _iso(run.finished_at),
@@ -76,24 +93,8 @@ def build_report(
             "duration_s": round((run.finished_at - run.started_at).total_seconds(), 3),
             "config": dict(run.config),
         },
-        "summary": {
-            "records": len(ordered) + len(errors),
-            "records_with_errors": len(errors),
-            "links": sum(len(r.links) for r in ordered),
-            "unique_urls": len(urls),
-            "requests": run.requests,
-            "by_outcome": {o.value: by_outcome.get(o.value, 0) for o in Outcome},
-            "by_health": {h.value: by_health.get(h.value, 0) for h in Health},
-            "unpublish": sum(1 for r in ordered if r.unpublish),
-            "from_cache": sum(1 for r in urls if r.from_cache),
-            "errors": len(errors),
-            "skipped_files": run.skipped_files,
-        },
+        "summary": dict(summary),
         "changes": dict(changes) if changes is not None else None,
-        "urls": [url_entry(r, referrers) for r in urls],
-        "records": [
-            {**record_entry(r), **extra_records.get(r.record_key or r.source, {})} for r in ordered
-        ],
         "errors": [{"source": e.source, "line": e.line, "message": e.message} for e in errors],
     }
 

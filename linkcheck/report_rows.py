@@ -1,8 +1,8 @@
 """The run's report written as rows of a ``StoredReport``, entry by entry, with its summary.
 
-``report_json.build_report`` makes the same report as one dict; a run over 100,000
-records cannot hold that (a million URL entries), so the pipeline streams each entry
-into the work store's report tables here and keeps only the counts the summary needs.
+A run over 100,000 records cannot hold its report as one dict (a million URL entries),
+so the pipeline streams each entry into the work store's report tables here and keeps
+only the counts the summary needs.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from typing import Any
 
 import orjson
 
-from linkcheck import __version__
-from linkcheck.model import Health, Outcome, RecordError, RecordHealth
-from linkcheck.report_json import SCHEMA, RunInfo, _iso, record_entry, url_entry
+from linkcheck.model import RecordError, RecordHealth
+from linkcheck.report_json import RunInfo, make_summary, record_entry, report_head, url_entry
 from linkcheck.report_source import StoredReport
 from linkcheck.workstore import PAGE, WorkStore
 
@@ -57,19 +56,17 @@ def write_report_rows(
             _insert(db, "INSERT INTO report_records VALUES (?, ?)", record_rows)
     _insert(db, "INSERT INTO report_records VALUES (?, ?)", record_rows)
 
-    summary = {
-        "records": count + len(errors),
-        "records_with_errors": len(errors),
-        "links": links,
-        "unique_urls": urls,
-        "requests": run.requests,
-        "by_outcome": {o.value: by_outcome.get(o.value, 0) for o in Outcome},
-        "by_health": {h.value: by_health.get(h.value, 0) for h in Health},
-        "unpublish": unpublish,
-        "from_cache": from_cache,
-        "errors": len(errors),
-        "skipped_files": run.skipped_files,
-    }
+    summary = make_summary(
+        run,
+        records=count,
+        links=links,
+        unique_urls=urls,
+        by_outcome=by_outcome,
+        by_health=by_health,
+        unpublish=unpublish,
+        from_cache=from_cache,
+        errors=len(errors),
+    )
     return work.report(report_head(run, summary, changes, errors))
 
 
@@ -78,27 +75,3 @@ def _insert(db: Any, sql: str, rows: list[Any]) -> None:
         with db:
             db.executemany(sql, rows)
         rows.clear()
-
-
-def report_head(
-    run: RunInfo,
-    summary: Mapping[str, Any],
-    changes: Mapping[str, Any] | None,
-    errors: Sequence[RecordError],
-) -> dict[str, Any]:
-    """Every top-level key of the report but the two lists, in the contract's order."""
-    return {
-        "schema": SCHEMA,
-        "generated_at": _iso(run.finished_at),
-        "complete": run.complete,
-        "tool": {"name": "linkcheck", "version": __version__},
-        "run": {
-            "started_at": _iso(run.started_at),
-            "finished_at": _iso(run.finished_at),
-            "duration_s": round((run.finished_at - run.started_at).total_seconds(), 3),
-            "config": dict(run.config),
-        },
-        "summary": dict(summary),
-        "changes": dict(changes) if changes is not None else None,
-        "errors": [{"source": e.source, "line": e.line, "message": e.message} for e in errors],
-    }

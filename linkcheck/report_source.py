@@ -98,7 +98,7 @@ class _Head:
 
 
 class DictReport(_Head):
-    """A report that is one plain dict (as ``build_report`` returns or ``json.load`` reads)."""
+    """A report that is one plain dict: a report file as read, or one built by a test."""
 
     def __init__(self, report: Mapping[str, Any]) -> None:
         self.data = report
