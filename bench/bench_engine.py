@@ -7,8 +7,14 @@ counted by the server), and the lower bound: the largest of (a host's total
 latency / per-host concurrency), (all latency / global concurrency) and the
 slowest single URL.
 
+linkcheck is fed as the pipeline feeds it: a generator of UrlChecks in
+``spread_order`` (each host's URLs spread over the run), pulled lazily by
+``fetch_all`` within its window. ``--order given`` streams the URL file as it
+is (first-seen order) instead, so ``--memory-only`` measures fetch_all's own
+memory; ``--window N`` overrides fetch_all's window.
+
     .venv/bin/python bench/bench_engine.py --records 1000 --runs 3
-    .venv/bin/python bench/bench_engine.py --records 100000 --memory-only
+    .venv/bin/python bench/bench_engine.py --records 10000 --memory-only --order given
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import tempfile
 import time
 import urllib.request
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,14 +93,26 @@ def server_requests(port: int, address: str, reset: bool = False) -> int:
 
 
 def run_linkcheck_child(
-    urls_file: str, concurrency: int, per_host: int, body: bool, collect: bool
+    urls_file: str,
+    concurrency: int,
+    per_host: int,
+    body: bool,
+    collect: bool,
+    order: str = "spread",
+    window: int | None = None,
 ) -> None:
-    """In a fresh process: one fetch_all over the URLs; prints wall, outcomes, peak RSS."""
+    """In a fresh process: one fetch_all over the URLs; prints wall, outcomes, peak RSS.
+
+    The URLs are fed as the pipeline feeds them: a generator in spread order
+    (``--order given``: the file's first-seen order), pulled lazily by fetch_all.
+    """
+    from yarl import URL
+
     from linkcheck.config import load_config
     from linkcheck.fetch import fetch_all
+    from linkcheck.hosts import spread_order
     from linkcheck.model import Role, UrlCheck
 
-    urls = Path(urls_file).read_text().split()
     config = load_config(
         overrides={
             "http.max_concurrency": concurrency,
@@ -101,7 +120,13 @@ def run_linkcheck_child(
             "http.host_interval_ms": 0,
         }
     )
-    checks = [UrlCheck(u, frozenset({Role.WEB})) for u in urls]
+    # Spread order needs every URL at hand (the pipeline sorts in SQLite); "given"
+    # streams the file, so peak RSS is fetch_all's own.
+    urls: Iterable[str] = stream_lines(urls_file)
+    if order == "spread":
+        urls = spread_order((URL(u).host or "", u) for u in urls)
+    roles = frozenset({Role.WEB})
+    checks = (UrlCheck(u, roles) for u in urls)
     statuses: dict[str, int] = defaultdict(int)
 
     def count(fetched) -> None:  # type: ignore[no-untyped-def]
@@ -110,7 +135,14 @@ def run_linkcheck_child(
     before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()
     asyncio.run(
-        fetch_all(checks, config, on_result=count, want_body=lambda c: body, collect=collect)
+        fetch_all(
+            checks,
+            config,
+            on_result=count,
+            want_body=lambda c: body,
+            collect=collect,
+            window=window,
+        )
     )
     wall = time.perf_counter() - started
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -121,10 +153,17 @@ def run_linkcheck_child(
                 "statuses": statuses,
                 "rss_mb": rss_mb,
                 "before_mb": before_mb,
-                "urls": len(urls),
+                "urls": sum(statuses.values()),
             }
         )
     )
+
+
+def stream_lines(path: str) -> Iterator[str]:
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                yield line.strip()
 
 
 def linkcheck_once(urls_file: Path, args: argparse.Namespace, collect: bool = True) -> dict:
@@ -140,6 +179,7 @@ def linkcheck_once(urls_file: Path, args: argparse.Namespace, collect: bool = Tr
     ]
     cmd += ["--body"] if args.body else []
     cmd += [] if collect else ["--no-collect"]
+    cmd += ["--order", args.order] + (["--window", str(args.window)] if args.window else [])
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=3600)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -184,12 +224,25 @@ def main() -> None:
         action="store_true",
         help="one linkcheck run, results streamed (collect=False): peak RSS",
     )
+    parser.add_argument(
+        "--order",
+        choices=("spread", "given"),
+        default="spread",
+        help="order linkcheck is fed the URLs: spread by host as the pipeline does, or as found",
+    )
+    parser.add_argument("--window", type=int, help="fetch_all's window (default: its own)")
     parser.add_argument("--child")
     parser.add_argument("--no-collect", action="store_true")
     args = parser.parse_args()
     if args.child:
         run_linkcheck_child(
-            args.child, args.concurrency, args.per_host, args.body, not args.no_collect
+            args.child,
+            args.concurrency,
+            args.per_host,
+            args.body,
+            not args.no_collect,
+            args.order,
+            args.window,
         )
         return
     with tempfile.TemporaryDirectory(prefix="linkcheck-bench-") as tmp:

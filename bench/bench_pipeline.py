@@ -217,8 +217,9 @@ def part_a(records: Path, workdir: Path, repeat: int) -> None:
         firsts.append(first)
         seconds.append(second)
         print(
-            f"  a) rep {rep + 1}: run 1 {first.wall:.2f} s {first.requests} requests | "
-            f"run 2 {second.wall:.2f} s {second.requests} requests",
+            f"  a) rep {rep + 1}: run 1 {first.wall:.2f} s {first.requests} requests "
+            f"{first.rss_mb:.0f} MB peak | run 2 {second.wall:.2f} s {second.requests} requests "
+            f"{second.rss_mb:.0f} MB peak",
             flush=True,
         )
     w1 = statistics.median(r.wall for r in firsts)

@@ -1,12 +1,14 @@
 """UrlCheck -> Fetched: every unique URL asked once, fast and politely, failures as values.
 
 Layers, each owning one concern (as in httpx): ``fetch_all`` runs a fixed pool
-of workers fed by the per-host scheduler; ``Client.fetch`` retries whole
-attempts through tenacity; ``_follow`` walks the redirect chain itself (every
-hop recorded, checked against the address policy, sent through its host's
-gate); ``_send`` is one request. aiohttp's exceptions are translated in one
-place, ``describe_exception``, most specific first. Nothing here raises for a
-bad URL: the worst a URL can do is become a ``Fetched`` with ``failure`` set.
+of workers fed by the per-host scheduler, which pulls the URLs lazily (a window
+of them at a time, so a generator over a million URLs costs a window's memory);
+``Client.fetch`` retries whole attempts through tenacity; ``_follow`` walks the
+redirect chain itself (every hop recorded, checked against the address policy,
+sent through its host's gate); ``_send`` is one request. aiohttp's exceptions
+are translated in one place, ``describe_exception``, most specific first.
+Nothing here raises for a bad URL: the worst a URL can do is become a
+``Fetched`` with ``failure`` set.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ import re
 import ssl
 import time
 import urllib.request
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sized
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 from multidict import CIMultiDictProxy
@@ -35,7 +38,7 @@ from linkcheck.addresses import (
 )
 from linkcheck.config import Config
 from linkcheck.errors import ConfigError
-from linkcheck.hosts import HostPool, Scheduler
+from linkcheck.hosts import HostGate, HostPool, Scheduler
 from linkcheck.model import FailureKind, Fetched, Hop, UrlCheck
 from linkcheck.resolve import parse_resolve
 from linkcheck.retrying import THROTTLE_STATUSES, host_backoff_s, is_retryable, retrying
@@ -46,6 +49,8 @@ Enough = Callable[[bytes], bool]
 
 # HEAD answers that often mean "I don't do HEAD" rather than "no such page".
 HEAD_REFUSED = frozenset({400, 403, 404, 405, 501})
+# HEAD answers that say the server does not do HEAD at all, for any URL.
+HEAD_UNSUPPORTED = frozenset({405, 501})
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # Bytes read from a non-2xx body: enough for a bot-wall marker, not a whole error page.
 ERROR_BODY_BYTES = 8192
@@ -78,24 +83,52 @@ class _Trail:
     hops: list[Hop] = field(default_factory=list)
     requests: int = 0
     attempts: int = 0
+    started: float = 0.0
+
+    def so_far(self) -> dict[str, Any]:
+        """Fetched's bookkeeping fields as of now: the attempt that ends now is the answer
+        unless retried, and a retry's answer is built again with the later counts."""
+        return {
+            "attempts": self.attempts,
+            "requests": self.requests,
+            "elapsed_ms": round((time.monotonic() - self.started) * 1000),
+            "fetched_at": datetime.now(UTC),
+        }
+
+
+def default_window(config: Config) -> int:
+    """URLs pulled but not yet delivered, at most: 50 per worker, and never under 5,000.
+
+    Busiest-host-first can only choose among what was pulled. Fed in spread order,
+    a window holds each host's share: at 5,000 a host with 0.2% of the run has 10
+    URLs at hand, enough for its ``per_host`` slots, and every worker has 50 URLs
+    to choose from. 5,000 UrlChecks with their parsed URLs cost about 5 MB; a
+    million would cost ~400 MB. Measured: no slower than pulling everything.
+    """
+    return max(50 * config.http.max_concurrency, 5000)
 
 
 async def fetch_all(
-    checks: Sequence[UrlCheck],
+    checks: Iterable[UrlCheck],
     config: Config,
     *,
     on_result: Callable[[Fetched], None] | None = None,
     want_body: Callable[[UrlCheck], bool] | None = None,
     sleep: Sleep | None = None,
     collect: bool = True,
+    window: int | None = None,
 ) -> list[Fetched]:
     """Check every URL once; results in the order of ``checks``.
 
-    ``sleep`` replaces tenacity's sleep between retries (tests). With
-    ``collect=False`` results only go to ``on_result`` (bounded memory on huge runs).
+    ``checks`` is pulled lazily: at most ``window`` URLs (default
+    ``default_window(config)``) are taken from it and not yet delivered to
+    ``on_result``, so a generator over a million URLs costs a window's memory.
+    URLs refused without a request (excluded, blocked, not http) are delivered as
+    they are pulled. ``sleep`` replaces tenacity's sleep between retries (tests).
+    With ``collect=False`` results only go to ``on_result`` and the list is empty.
     """
     wants = want_body or (lambda c: c.wants_body)
-    results: list[Fetched | None] = [None] * len(checks) if collect else []
+    results: dict[int, Fetched] = {}
 
     def deliver(index: int, fetched: Fetched) -> None:
         if collect:
@@ -104,28 +137,38 @@ async def fetch_all(
             on_result(fetched)
 
     async with Client(config, sleep=sleep) as client:
-        queue: list[tuple[str, int]] = []
-        for index, check in enumerate(checks):
-            early = client.refuse(check)
-            if early is not None:
-                deliver(index, early)
-            else:
-                queue.append((URL(check.url).host or "", index))
-        scheduler = Scheduler(client.pool, queue)
+
+        def admitted() -> Iterator[tuple[str, tuple[int, UrlCheck, URL]]]:
+            for index, check in enumerate(checks):
+                url = client.admit(check)
+                if isinstance(url, URL):
+                    yield url.host or "", (index, check, url)
+                else:
+                    deliver(index, url)
+
+        scheduler = Scheduler(client.pool, admitted(), window or default_window(config))
 
         async def worker() -> None:
             while (item := await scheduler.take()) is not None:
-                gate, index = item
+                gate, (index, check, url) = item
                 try:
-                    fetched = await client.fetch(checks[index], wants(checks[index]))
+                    deliver(index, await client.fetch(check, wants(check), url))
                 finally:
                     await scheduler.done(gate)
-                deliver(index, fetched)
 
-        async with asyncio.TaskGroup() as group:
-            for _ in range(min(config.http.max_concurrency, len(queue))):
-                group.create_task(worker())
-    return [r for r in results if r is not None]
+        workers = config.http.max_concurrency
+        if isinstance(checks, Sized):
+            workers = min(workers, len(checks))
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(workers):
+                    group.create_task(worker())
+        except BaseExceptionGroup as errors:
+            # One failure (the source or on_result raised) surfaces as itself.
+            if len(errors.exceptions) == 1:
+                raise errors.exceptions[0] from None
+            raise
+    return [results[i] for i in sorted(results)]
 
 
 class Client:
@@ -141,6 +184,8 @@ class Client:
         self._extra = [(re.compile(p), dict(h)) for p, h in http.headers.items()]
         self._exclude = [re.compile(p) for p in http.exclude]
         self._include = [re.compile(p) for p in http.include]
+        # Host -> why its literal address is refused (None: allowed); decided once per host.
+        self._blocked: dict[str, str | None] = {}
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> Client:
@@ -153,8 +198,10 @@ class Client:
             resolver=resolver,
             ssl=self._ssl,
         )
+        # No ``total``: each attempt runs under asyncio.timeout(request_timeout_s), which
+        # bounds every hop and body read at once; a second timer per request is CPU for nothing.
         timeout = aiohttp.ClientTimeout(
-            total=http.request_timeout_s,
+            total=None,
             sock_connect=http.connect_timeout_s,
             sock_read=http.read_timeout_s,
         )
@@ -172,8 +219,9 @@ class Client:
         if self._session is not None:
             await self._session.close()
 
-    def refuse(self, check: UrlCheck) -> Fetched | None:
-        """A Fetched without any request when rules or the URL itself say so."""
+    def admit(self, check: UrlCheck) -> URL | Fetched:
+        """The parsed URL to request, or a Fetched without any request when rules or the
+        URL itself say so (parsed once here, reused by every request of the URL)."""
         url = check.url
         reason = _excluded(url, self._exclude, self._include)
         kind = FailureKind.EXCLUDED
@@ -182,10 +230,9 @@ class Client:
                 parsed = URL(url)
             except (ValueError, TypeError):
                 parsed = None
-            if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
-                reason, kind = f"not an http(s) URL: {url}", FailureKind.OTHER
-        if reason is None:
-            return None
+            if parsed is not None and parsed.scheme in ("http", "https") and parsed.host:
+                return parsed
+            reason, kind = f"not an http(s) URL: {url}", FailureKind.OTHER
         return Fetched(
             url,
             None,
@@ -197,55 +244,65 @@ class Client:
             fetched_at=datetime.now(UTC),
         )
 
-    async def fetch(self, check: UrlCheck, want_body: bool) -> Fetched:
-        """All attempts at one URL; the last one is the answer."""
-        started = time.monotonic()
-        trail = _Trail(check.url)
-        fetched = await self._attempt(check, want_body, trail)
+    async def fetch(self, check: UrlCheck, want_body: bool, url: URL | None = None) -> Fetched:
+        """All attempts at one URL (``url``: ``check.url`` parsed); the last one is the answer."""
+        trail = _Trail(check.url, started=time.monotonic())
+        start = url if url is not None else URL(check.url)
+        fetched = await self._attempt(check, start, want_body, trail)
         if is_retryable(fetched):
             # tenacity costs a little per URL, so it only runs when a retry is due;
             # its first "attempt" replays the answer already in hand.
             replay = [fetched]
 
             async def attempt() -> Fetched:
-                return replay.pop() if replay else await self._attempt(check, want_body, trail)
+                if replay:
+                    return replay.pop()
+                return await self._attempt(check, start, want_body, trail)
 
             fetched = await retrying(self.config.retry, self._sleep)(attempt)
-        return replace(
-            fetched,
-            attempts=trail.attempts,
-            requests=trail.requests,
-            elapsed_ms=round((time.monotonic() - started) * 1000),
-            fetched_at=datetime.now(UTC),
-        )
+        return fetched
 
-    async def _attempt(self, check: UrlCheck, want_body: bool, trail: _Trail) -> Fetched:
+    async def _attempt(self, check: UrlCheck, url: URL, want_body: bool, trail: _Trail) -> Fetched:
         trail.attempts += 1
         trail.hops = []
         trail.url = check.url
         try:
             async with asyncio.timeout(self.config.http.request_timeout_s):
-                return await self._follow(check, want_body, trail)
+                return await self._follow(check, url, want_body, trail)
         except Exception as exc:  # a failed URL is a value
             kind, text = describe_exception(exc)
             return Fetched(
-                check.url, None, trail.url, redirects=tuple(trail.hops), error=text, failure=kind
+                check.url,
+                None,
+                trail.url,
+                redirects=tuple(trail.hops),
+                error=text,
+                failure=kind,
+                **trail.so_far(),
             )
 
-    async def _follow(self, check: UrlCheck, want_body: bool, trail: _Trail) -> Fetched:
-        """One pass down the redirect chain, HEAD first unless the body is wanted."""
-        url = URL(check.url)
+    async def _follow(self, check: UrlCheck, url: URL, want_body: bool, trail: _Trail) -> Fetched:
+        """One pass down the redirect chain, HEAD first unless the body is wanted.
+
+        HEAD is the cheapest ask; a refusing or lying HEAD is asked again as GET.
+        A host that refused HEAD outright (405/501) and then answered GET is asked
+        GET first from then on: the verdict was going to be GET's anyway.
+        """
         method = "GET" if want_body else "HEAD"
         headers = _conditional(check)
         seen = {str(url)}
         while True:
-            self._guard(url)
+            gate = self._guard(url)
+            if gate.get_only:
+                method = "GET"
             trail.url = str(url)
-            resp = await self._send(method, url, headers, trail)
+            resp = await self._send(method, url, headers, trail, gate)
             if method == "HEAD" and resp.status in HEAD_REFUSED:
                 resp.release()  # a HEAD answer has no body: the connection stays open
-                method = "GET"
-                resp = await self._send(method, url, headers, trail)
+                head_status, method = resp.status, "GET"
+                resp = await self._send(method, url, headers, trail, gate)
+                if head_status in HEAD_UNSUPPORTED and resp.status != head_status:
+                    gate.get_only = True
             try:
                 target = _location(url, resp)
                 if target is None:
@@ -289,31 +346,34 @@ class Client:
             return None
         return lambda body: content.enough_bytes(check, body, config)
 
-    def _guard(self, url: URL) -> None:
-        if url.scheme not in ("http", "https") or not url.host:
+    def _guard(self, url: URL) -> HostGate:
+        """The host's gate, once its address passes the policy (decided once per host)."""
+        host = url.host
+        if url.scheme not in ("http", "https") or not host:
             raise _Stop(FailureKind.OTHER, f"not an http(s) URL: {url}")
-        address = literal_address(url.host)
-        if address is not None and (reason := blocked_reason(address, self.policy)):
+        if host not in self._blocked:
+            address = literal_address(host)
+            self._blocked[host] = None if address is None else blocked_reason(address, self.policy)
+        if reason := self._blocked[host]:
             raise _Stop(FailureKind.BLOCKED_ADDRESS, reason)
+        return self.pool.gate(host)
 
     async def _send(
-        self, method: str, url: URL, headers: Mapping[str, str], trail: _Trail
+        self, method: str, url: URL, headers: dict[str, str], trail: _Trail, gate: HostGate
     ) -> aiohttp.ClientResponse:
         """One request through its host's gate; 429/503 slow the whole host down."""
         assert self._session is not None
-        gate = self.pool.gate(url.host or "")
-        async with gate.send():
-            trail.requests += 1
-            try:
-                resp = await self._session.request(
-                    method,
-                    url,
-                    headers={**headers, **self._extra_for(url)},
-                    allow_redirects=False,
-                )
-            except aiohttp.ClientConnectorError:
-                trail.requests -= 1  # never reached the server: nothing was sent
-                raise
+        if self._extra:
+            headers = {**headers, **self._extra_for(url)}
+        await gate.turn()
+        trail.requests += 1
+        try:
+            resp = await self._session.request(
+                method, url, headers=headers or None, allow_redirects=False
+            )
+        except aiohttp.ClientConnectorError:
+            trail.requests -= 1  # never reached the server: nothing was sent
+            raise
         if resp.status in THROTTLE_STATUSES:
             gate.throttle(
                 host_backoff_s(resp.status, resp.headers, gate.throttled, self.config.retry)
@@ -528,4 +588,5 @@ def _answer(
         body_truncated=truncated,
         error=error,
         not_modified=not_modified,
+        **trail.so_far(),
     )

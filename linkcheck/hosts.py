@@ -7,8 +7,13 @@ parallel retries), and the host keeps half its slots for the rest of the run.
 
 Speed comes from never parking a worker on a busy host: the scheduler hands a
 worker the next URL of a host that has a free slot, busiest host first, and
-only ``max_concurrency`` workers exist, so 100,000 URLs cost 100,000 small queue
-entries, not 100,000 suspended tasks.
+only ``max_concurrency`` workers exist.
+
+Memory comes from pulling lazily: the scheduler takes its items from an
+iterable (a generator over the run's SQLite work table) and holds at most
+``window`` of them not yet done, so a million URLs never sit in memory at once.
+Within the window, busiest-host-first still holds, and the window holds each
+host's share when the items come in ``spread_order``.
 """
 
 from __future__ import annotations
@@ -17,8 +22,8 @@ import asyncio
 import heapq
 import itertools
 import time
-from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections import defaultdict, deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager
 from typing import Generic, TypeVar
 
@@ -45,6 +50,9 @@ class HostGate:
         self.backoff_until = 0.0
         self.throttled = 0
         self._next_start = 0.0
+        # Set once the host has refused HEAD (405/501) and then answered GET: from then
+        # on its URLs go straight to GET, one request each instead of two.
+        self.get_only = False
         self._clock = clock
         self._sleep = sleep
 
@@ -56,11 +64,16 @@ class HostGate:
     def backing_off(self) -> bool:
         return self.backoff_until > self._clock()
 
+    async def turn(self) -> None:
+        """Wait until this host may be sent a request: back-off first, then the interval."""
+        if self.backoff_until:
+            await self._wait_backoff()
+        await self._keep_interval()
+
     @asynccontextmanager
     async def send(self) -> AsyncIterator[None]:
         """Wrap one request: wait out the back-off, keep the interval, then send."""
-        await self._wait_backoff()
-        await self._keep_interval()
+        await self.turn()
         yield
 
     async def _wait_backoff(self) -> None:
@@ -111,6 +124,25 @@ class HostPool:
         return gate
 
 
+def spread_order(items: Iterable[tuple[str, T]]) -> list[T]:
+    """Each host's items spread evenly over the sequence, in proportion to its count.
+
+    The i-th of a host's n items sorts at (i + 0.5) / n, ties in input order, so
+    every stretch of the result holds each host's share: a window of it keeps the
+    busiest host busy and the scheduler always has several hosts to choose from.
+    Hosts compare case-insensitively. (The work database does the same in SQL.)
+    """
+    by_host: dict[str, list[tuple[int, T]]] = defaultdict(list)
+    for position, (host, item) in enumerate(items):
+        by_host[host.lower()].append((position, item))
+    keyed: list[tuple[float, int, T]] = []
+    for group in by_host.values():
+        n = len(group)
+        keyed.extend(((i + 0.5) / n, position, item) for i, (position, item) in enumerate(group))
+    keyed.sort(key=lambda entry: (entry[0], entry[1]))
+    return [item for _, _, item in keyed]
+
+
 class Scheduler(Generic[T]):
     """Hands out items so that no host has more than its slots in flight.
 
@@ -120,35 +152,77 @@ class Scheduler(Generic[T]):
     is the run's critical path, so it must never idle while small hosts run;
     among equals, the order is first come first served, which interleaves hosts.
     Hosts backing off are passed over while any other host is ready.
+
+    Items are pulled from ``items`` lazily, at most ``window`` (None: all) taken
+    but not yet ``done``; the window is topped up on every ``take`` and ``done``.
+    Keeping it full gives busiest-host-first the most to choose from, and a window
+    full of one slow host's items still drains as that host answers.
     """
 
-    def __init__(self, pool: HostPool, items: Iterable[tuple[str, T]]) -> None:
+    def __init__(
+        self, pool: HostPool, items: Iterable[tuple[str, T]], window: int | None = None
+    ) -> None:
+        if window is not None and window < 1:
+            raise ValueError("window must be at least 1")
+        self._pool = pool
+        self._source: Iterator[tuple[str, T]] = iter(items)
+        self._window = window
+        self._open = 0  # pulled and not done: what the window bounds
+        self._exhausted = False
         self._pending: dict[str, deque[T]] = {}
-        for host, item in items:
-            self._pending.setdefault(host.lower(), deque()).append(item)
-        # Heap of (-items left, arrival, gate); a gate is in it at most once and its
-        # key cannot go stale, because only take() shortens a queue and it pops first.
+        # Heap of (-items left, arrival, gate). A gate has one live entry, the one whose
+        # arrival is in _queued; an entry made stale by newly pulled items is skipped.
         self._ready: list[tuple[int, int, HostGate]] = []
-        self._queued: set[str] = set()
+        self._queued: dict[str, int] = {}
         self._arrivals = itertools.count()
         self._changed = asyncio.Condition()
-        for host in self._pending:
-            self._push(pool.gate(host))
+        self._fill()
 
     async def take(self) -> tuple[HostGate, T] | None:
         async with self._changed:
             while True:
+                self._wake(self._fill())
                 gate = self._pick()
                 if gate is not None:
                     return gate, self._hand_out(gate)
-                if not self._pending:
+                if not self._pending and self._exhausted:
                     return None
                 await self._changed.wait()
 
     async def done(self, gate: HostGate) -> None:
         async with self._changed:
             gate.in_flight -= 1
+            self._open -= 1
             self._requeue(gate)
+            self._wake(self._fill())
+
+    def _fill(self) -> int:
+        """Pull until the window is full or the source ends; how many hosts became ready."""
+        ready = 0
+        pending = self._pending
+        while not self._exhausted and (self._window is None or self._open < self._window):
+            try:
+                host, item = next(self._source)
+            except StopIteration:
+                self._exhausted = True
+                break
+            host = host.lower()
+            queue = pending.get(host)
+            if queue is None:
+                queue = pending[host] = deque()
+            queue.append(item)
+            self._open += 1
+            gate = self._pool.gate(host)
+            if host in self._queued:
+                self._queued.pop(host)  # its entry's count is stale: push a fresh one
+            ready += self._push(gate)
+        return ready
+
+    def _wake(self, ready: int) -> None:
+        if self._exhausted and not self._pending:
+            self._changed.notify_all()  # nothing left anywhere: idle workers stop
+        elif ready:
+            self._changed.notify(ready)
 
     def _pick(self) -> HostGate | None:
         """The busiest ready host not backing off; a backing-off one only if nothing else."""
@@ -157,8 +231,10 @@ class Scheduler(Generic[T]):
         while self._ready:
             entry = heapq.heappop(self._ready)
             gate = entry[2]
+            if self._queued.get(gate.name) != entry[1]:
+                continue  # stale: a fresher entry of this gate is in the heap
             if not gate.has_slot:  # throttled since it was queued; done() requeues it
-                self._queued.discard(gate.name)
+                del self._queued[gate.name]
             elif gate.backing_off:
                 passed.append(entry)
             else:
@@ -170,7 +246,7 @@ class Scheduler(Generic[T]):
         for entry in passed:
             heapq.heappush(self._ready, entry)
         if chosen is not None:
-            self._queued.discard(chosen.name)
+            del self._queued[chosen.name]
         return chosen
 
     def _hand_out(self, gate: HostGate) -> T:
@@ -178,7 +254,7 @@ class Scheduler(Generic[T]):
         item = queue.popleft()
         if not queue:
             del self._pending[gate.name]
-            if not self._pending:  # idle workers may stop now
+            if not self._pending and self._exhausted:  # idle workers may stop now
                 self._changed.notify_all()
         gate.in_flight += 1
         self._requeue(gate)
@@ -192,6 +268,7 @@ class Scheduler(Generic[T]):
         queue = self._pending.get(gate.name)
         if not queue or not gate.has_slot or gate.name in self._queued:
             return False
-        heapq.heappush(self._ready, (-len(queue), next(self._arrivals), gate))
-        self._queued.add(gate.name)
+        arrival = next(self._arrivals)
+        heapq.heappush(self._ready, (-len(queue), arrival, gate))
+        self._queued[gate.name] = arrival
         return True

@@ -34,9 +34,10 @@ def is_retryable(fetched: Fetched) -> bool:
     if fetched.failure is not None:
         return fetched.failure in TRANSIENT_FAILURES
     status = fetched.status
-    if status is None or bot_wall(status, fetched.headers, fetched.body) is not None:
+    if status is None or not (status == 429 or (500 <= status <= 599 and status != 501)):
         return False
-    return status == 429 or (500 <= status <= 599 and status != 501)
+    # Asked last: most answers are not 429/5xx, and a bot wall is never worth asking again.
+    return bot_wall(status, fetched.headers, fetched.body) is None
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:

@@ -288,7 +288,7 @@ async def fetch_checks(
 
     complete = True
     try:
-        await fetch_all(list(pulled()), config, on_result=on_result, want_body=want, collect=False)
+        await fetch_all(pulled(), config, on_result=on_result, want_body=want, collect=False)
     except asyncio.CancelledError:
         complete = False
     before = store.latest_results(list(not_modified)) if store and not_modified else {}

@@ -117,6 +117,25 @@ def test_head_that_lies_is_asked_again_with_get(site):
     assert result.outcome is Outcome.OK and result.status == 200 and result.requests == 2
 
 
+def test_host_that_refuses_head_is_asked_get_first_from_then_on(web):
+    host, stats = fresh(web, "127.0.0.27")
+    paths = [f"/head-refused?n={i}" for i in range(4)] + ["/head-lies?n=0", "/head-lies?n=1"]
+    got = run([check(host.url(p)) for p in paths], make_config(per_host=1, max_concurrency=1))
+    assert [f.status for f in got] == [200] * 6
+    # One 405 to HEAD, then GET: the rest of the host's URLs cost one request each.
+    assert [m for m, _ in stats.methods] == ["HEAD"] + ["GET"] * 6
+    assert [f.requests for f in got] == [2, 1, 1, 1, 1, 1]
+
+
+def test_head_404_confirmed_by_get_keeps_head_first(web):
+    host, stats = fresh(web, "127.0.0.28")
+    paths = ["/head-lies?n=0", "/status/404?n=1", "/head-lies?n=2"]
+    got = run([check(host.url(p)) for p in paths], make_config(per_host=1, max_concurrency=1))
+    assert [f.status for f in got] == [200, 404, 200]
+    # A 404 says nothing about HEAD support: every URL is asked HEAD first.
+    assert [m for m, _ in stats.methods] == ["HEAD", "GET"] * 3
+
+
 def test_404_is_not_retried(site):
     host, stats = site
     _, result = verdict(host.url("/status/404?once"))

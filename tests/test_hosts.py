@@ -114,3 +114,45 @@ def test_scheduler_with_nothing_to_do_ends_at_once():
         return await asyncio.wait_for(Scheduler(HostPool(1), []).take(), 1)
 
     assert asyncio.run(main()) is None
+
+
+def test_scheduler_pulls_lazily_within_its_window():
+    pool = HostPool(per_host=1)
+    pulled: list[str] = []
+    done: list[str] = []
+
+    def items():
+        for i in range(12):
+            pulled.append(f"x{i}")
+            yield ("a" if i % 3 else "b"), f"x{i}"
+
+    async def main() -> None:
+        scheduler: Scheduler[str] = Scheduler(pool, items(), window=3)
+        assert len(pulled) == 3  # the first fill, nothing more
+
+        async def worker() -> None:
+            while (taken := await scheduler.take()) is not None:
+                gate, item = taken
+                assert len(pulled) - len(done) <= 3
+                await asyncio.sleep(0.001)
+                done.append(item)
+                await scheduler.done(gate)
+
+        await asyncio.wait_for(asyncio.gather(*(worker() for _ in range(4))), 5)
+
+    asyncio.run(main())
+    assert sorted(done) == sorted(pulled) and len(done) == 12
+
+
+def test_scheduler_reorders_hosts_as_pulled_items_arrive():
+    pool = HostPool(per_host=1)
+    # b is queued first with 2 items; a arrives later and grows to 3 while queued.
+    items = [("b", "b0"), ("b", "b1"), ("a", "a0"), ("a", "a1"), ("a", "a2")]
+
+    async def main() -> str:
+        scheduler: Scheduler[str] = Scheduler(pool, iter(items), window=5)
+        taken = await scheduler.take()
+        assert taken is not None
+        return taken[1]
+
+    assert asyncio.run(main()) == "a0"  # the busiest host now, not the first queued
