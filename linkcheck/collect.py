@@ -60,18 +60,17 @@ def collect_into(
     skipped: list[str] = []
     files_read = 0
     batch = []
-    for read, links, record_only in iter_reads(paths, config.input.exclude, store, base):
+    for parse in iter_reads(paths, config.input.exclude, store, base):
+        read = parse[0]
         if read.skipped:
             skipped.append(read.source)
             continue
         files_read += 1
         errors.extend(read.errors)
-        batch += [
-            (r, links.get(r.key, []), record_only.get(r.key), read.digest) for r in read.records
-        ]
-        if len(batch) >= 500:
-            work.add_records(batch)
+        batch.append(parse)
+        if len(batch) >= 200:
+            work.add_files(batch)
             batch = []
-    work.add_records(batch)
+    work.add_files(batch)
     work.end_of_records()
     return ReadSummary(base, tuple(errors), tuple(skipped), files_read)

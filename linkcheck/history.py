@@ -347,28 +347,22 @@ class HistoryStore:
     def write_results(
         self,
         run_id: int,
-        results: Iterable[UrlResult],
+        fresh: Iterable[UrlResult],
         again: Callable[[list[str]], Iterable[UrlResult]] | None = None,
     ) -> None:
         """First half of ``finish_run``: open the run's transaction and write its results.
 
-        ``complete_run`` commits it, ``abandon_run`` rolls it back.
-
-        A verdict reused from the store (``from_cache``, handed out by ``load_reusable``) is
-        copied row to row inside SQLite (``_copy_reused``): rebuilding ~95% of the rows in
-        Python and binding 25 columns each was most of this call's time on a re-run. Should
-        a source row be gone meanwhile (pruned by another process), ``again`` gives those
-        URLs' verdicts once more, to be written from Python.
+        ``complete_run`` commits it, ``abandon_run`` rolls it back. ``fresh`` holds the
+        verdicts the run found itself; every verdict ``load_reusable`` handed out and no
+        fresh one replaced is copied row to row inside SQLite (``_copy_reused``):
+        rebuilding those rows in Python (~95% of a re-run's) was most of this call's time.
+        Should a source row be gone meanwhile (pruned by another process), ``again`` gives
+        those URLs' verdicts once more, to be written from Python.
         """
         reused = self._reused
-        fresh: list[UrlResult] = []
-        copied: list[str] = []
-        for r in results:
-            if r.from_cache and r.url in reused:
-                copied.append(r.url)
-            else:
-                fresh.append(r)
-        rows = sorted((_result_row(run_id, r) for r in fresh), key=lambda row: row[0])
+        found = [r for r in fresh if not (r.from_cache and r.url in reused)]
+        rows = sorted((_result_row(run_id, r) for r in found), key=lambda row: row[0])
+        copied = reused.difference(r.url for r in found)
         self.db.execute("BEGIN IMMEDIATE")
         try:
             missing = _copy_reused(self.db, run_id, reused, copied) if reused else set()
@@ -716,14 +710,14 @@ FROM temp.reused t CROSS JOIN results r ON r.url = t.url AND r.run_id = t.run_id
 
 
 def _copy_reused(
-    db: sqlite3.Connection, run_id: int, reused: set[str], copied: list[str]
+    db: sqlite3.Connection, run_id: int, reused: set[str], copied: set[str]
 ) -> set[str]:
     """Copy the stored rows of the ``copied`` reused verdicts into ``run_id``.
 
     temp.reused holds every URL reusable_results handed out; the few not to copy (their
     verdict was replaced) are deleted from it first. Returns the URLs whose row is gone.
     """
-    keep = set(copied)
+    keep = copied
     db.executemany("DELETE FROM temp.reused WHERE url = ?", ((u,) for u in reused if u not in keep))
     done = db.execute(_COPY_REUSED, {"run": run_id}).rowcount
     db.execute("DELETE FROM temp.reused")

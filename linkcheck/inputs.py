@@ -41,6 +41,11 @@ ByRecord = dict[str, RecordOnly]
 BATCH_FILES = 2000
 
 
+# One file's records, their links by record key, their ``RecordOnly`` findings by record key
+# (empty without a store), and that triple pickled when the parse cache has it so (else None).
+FileParse = tuple[FileRead, Links, ByRecord, bytes | None]
+
+
 def read_records(
     paths: Sequence[str],
     exclude: Sequence[str] = (),
@@ -56,7 +61,10 @@ def read_records(
             links = extract_all((r for read in reads for r in read.records), base_url)
             record_only: ByRecord = {}
         else:
-            reads, links, record_only = _read_with_cache(files, store, base_url)
+            parses = _read_with_cache(files, store, base_url)
+            reads = [read for read, _, _, _ in parses]
+            links = {k: v for _, found, _, _ in parses for k, v in found.items()}
+            record_only = {k: v for _, _, only, _ in parses for k, v in only.items()}
     digests = {read.source: read.digest for read in reads if read.digest}
     return combine(reads), digests, links, record_only
 
@@ -67,55 +75,49 @@ def iter_reads(
     store: HistoryStore | None = None,
     base_url: str | None = None,
     batch: int = BATCH_FILES,
-) -> Iterator[tuple[FileRead, Links, ByRecord]]:
-    """``read_records`` a batch of files at a time, one file's read, links and (with a store)
-    ``RecordOnly`` findings after another: a run over 100,000 records never holds them all."""
+) -> Iterator[FileParse]:
+    """``read_records`` a batch of files at a time, one file after another: a run over
+    100,000 records never holds them all."""
     files = iter_input_files(paths, exclude)
     for start in range(0, len(files), batch):
         chunk = files[start : start + batch]
         with gc_paused():
             if store is None:
-                reads = read_files(chunk)
-                for read in reads:
-                    yield read, extract_all(read.records, base_url), {}
-                continue
-            reads, links, record_only = _read_with_cache(chunk, store, base_url)
-        for read in reads:
-            keys = [r.key for r in read.records]
-            yield (
-                read,
-                {k: links[k] for k in keys if k in links},
-                {k: record_only[k] for k in keys if k in record_only},
-            )
+                parses = [
+                    (r, extract_all(r.records, base_url), {}, None) for r in read_files(chunk)
+                ]
+            else:
+                parses = _read_with_cache(chunk, store, base_url)
+        yield from parses
 
 
 def _read_with_cache(
     files: Sequence[str], store: HistoryStore, base_url: str | None
-) -> tuple[list[FileRead], Links, ByRecord]:
+) -> list[FileParse]:
     """Parse only the files the store has not seen like this; store what was parsed."""
     loaded = [(path, load_bytes(path)) for path in files]
     keys = {src: _key(src, data, base_url) for src, data in loaded if isinstance(data, bytes)}
     cached = store.cached_parses(keys.values())
     misses = [(src, data) for src, data in loaded if src in keys and keys[src] not in cached]
     parsed = dict(zip([src for src, _ in misses], parse_many(misses), strict=True))
-    reads, links, record_only, fresh = [], {}, {}, {}
+    parses: list[FileParse] = []
+    fresh = {}
     for source, data in loaded:
         if isinstance(data, FileRead):
-            read, found, only = data, {}, {}
+            parses.append((data, {}, {}, None))
         elif source in parsed:
             read = parsed[source]
             found = extract_all(read.records, base_url)
             only = {r.key: record_only_findings(r, found.get(r.key, [])) for r in read.records}
-            payload = (read, found, only)
-            fresh[keys[source]] = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+            blob = pickle.dumps((read, found, only), protocol=pickle.HIGHEST_PROTOCOL)
+            fresh[keys[source]] = blob
+            parses.append((read, found, only, blob))
         else:
-            read, found, only = pickle.loads(cached[keys[source]])
-        reads.append(read)
-        links.update(found)
-        record_only.update(only)
+            blob = cached[keys[source]]
+            parses.append((*pickle.loads(blob), blob))
     if fresh:
         store.store_parses(fresh)
-    return reads, links, record_only
+    return parses
 
 
 def _key(source: str, data: bytes, base_url: str | None) -> str:

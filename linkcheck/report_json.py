@@ -194,23 +194,24 @@ def json_pieces(report: Report) -> Iterator[bytes]:
         if i:
             yield b",\n"
         if key in LISTS:
-            entries = report.urls() if key == "urls" else report.records()
-            yield from _list_pieces(key, entries)
+            texts = report.url_texts() if key == "urls" else report.record_texts()
+            yield from _list_pieces(key, texts)
         else:
             yield _dump({key: head[key]})[2:-2]
     yield b"\n}\n"
 
 
-def _list_pieces(key: str, entries: Iterable[Mapping[str, Any]]) -> Iterator[bytes]:
-    """``  "key": [`` entries ``  ]``, or ``  "key": []`` when there are none."""
+def _list_pieces(key: str, texts: Iterable[bytes]) -> Iterator[bytes]:
+    """``  "key": [`` entries ``  ]``, or ``  "key": []`` when there are none; each entry
+    comes as its ``report_source.entry_text``."""
     opened = False
-    for entry in entries:
+    for text in texts:
         if not opened:
             yield b"  " + _dump(key) + b": [\n    "
             opened = True
         else:
             yield b",\n    "
-        yield _dump(entry).replace(b"\n", b"\n    ")
+        yield text
     yield b"\n  ]" if opened else b"  " + _dump(key) + b": []"
 
 

@@ -11,11 +11,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import orjson
-
 from linkcheck.model import RecordError, RecordHealth
 from linkcheck.report_json import RunInfo, make_summary, record_entry, report_head, url_entry
-from linkcheck.report_source import StoredReport
+from linkcheck.report_source import StoredReport, entry_text
 from linkcheck.workstore import PAGE, WorkStore
 
 
@@ -38,7 +36,7 @@ def write_report_rows(
         entry["referrers"] = referrers
         by_outcome[result.outcome.value] += 1
         from_cache += result.from_cache
-        rows.append((urls - 1, result.url, result.outcome.value, orjson.dumps(entry)))
+        rows.append((urls - 1, result.url, result.outcome.value, entry_text(entry)))
         if len(rows) >= PAGE:
             _insert(db, "INSERT INTO report_urls VALUES (?, ?, ?, ?)", rows)
     _insert(db, "INSERT INTO report_urls VALUES (?, ?, ?, ?)", rows)
@@ -50,7 +48,7 @@ def write_report_rows(
         by_health[record.health.value] += 1
         links += len(record.links)
         unpublish += record.unpublish
-        record_rows.append((count, orjson.dumps({**record_entry(record), **extra})))
+        record_rows.append((count, entry_text({**record_entry(record), **extra})))
         count += 1
         if len(record_rows) >= PAGE:
             _insert(db, "INSERT INTO report_records VALUES (?, ?)", record_rows)

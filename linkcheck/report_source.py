@@ -67,6 +67,14 @@ class Report(Protocol):
         """The URL entries of the given URLs that exist."""
         ...
 
+    def url_texts(self) -> Iterator[bytes]:
+        """``urls()`` as ``entry_text`` bytes (what report.json holds), in the same order."""
+        ...
+
+    def record_texts(self) -> Iterator[bytes]:
+        """``records()`` as ``entry_text`` bytes, in the same order."""
+        ...
+
     def positions(self, urls: Iterable[str]) -> dict[str, int]:
         """Each given URL's 0-based index in ``urls()`` order (unknown URLs left out)."""
         ...
@@ -116,6 +124,12 @@ class DictReport(_Head):
     def records(self) -> Iterator[dict[str, Any]]:
         return iter(self._records)
 
+    def url_texts(self) -> Iterator[bytes]:
+        return (entry_text(u) for u in self._urls)
+
+    def record_texts(self) -> Iterator[bytes]:
+        return (entry_text(r) for r in self._records)
+
     def lookup(self, urls: Iterable[str]) -> dict[str, dict[str, Any]]:
         if self._index is None:
             self._index = {u["url"]: u for u in self._urls}
@@ -139,7 +153,8 @@ class StoredReport(_Head):
     """A report whose entries are rows of an SQLite database (see ``create_tables``).
 
     ``report_urls.pos`` and ``report_records.pos`` are the entries' 0-based places in the
-    contract's order; the writer inserts them in that order.
+    contract's order; the writer inserts them in that order. An entry is kept as its
+    ``entry_text``: report.json is then written by copying rows, with no decoding.
     """
 
     def __init__(self, db: sqlite3.Connection, head: Mapping[str, Any]) -> None:
@@ -160,6 +175,13 @@ class StoredReport(_Head):
     def records(self) -> Iterator[dict[str, Any]]:
         rows = self.db.execute("SELECT entry FROM report_records ORDER BY pos")
         return (orjson.loads(entry) for (entry,) in rows)
+
+    def url_texts(self) -> Iterator[bytes]:
+        return (entry for (entry,) in self.db.execute("SELECT entry FROM report_urls ORDER BY pos"))
+
+    def record_texts(self) -> Iterator[bytes]:
+        rows = self.db.execute("SELECT entry FROM report_records ORDER BY pos")
+        return (entry for (entry,) in rows)
 
     def lookup(self, urls: Iterable[str]) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
@@ -202,6 +224,13 @@ def create_tables(db: sqlite3.Connection) -> None:
     )
 
 
+def entry_text(entry: Mapping[str, Any]) -> bytes:
+    """One list entry as report.json holds it: orjson's two-space indent, shifted four
+    spaces (the depth of a list entry), its first line unindented."""
+    text = orjson.dumps(entry, option=orjson.OPT_INDENT_2, default=str)
+    return text.replace(b"\n", b"\n    ")
+
+
 def as_report(report: Report | Mapping[str, Any]) -> Report:
     """A ``Report`` for either kind of argument."""
     if isinstance(report, DictReport | StoredReport):
@@ -226,12 +255,12 @@ def store_report(db: sqlite3.Connection, report: Mapping[str, Any]) -> StoredRep
     db.executemany(
         "INSERT INTO report_urls (pos, url, outcome, entry) VALUES (?, ?, ?, ?)",
         (
-            (pos, u["url"], u["outcome"], orjson.dumps(u))
+            (pos, u["url"], u["outcome"], entry_text(u))
             for pos, u in enumerate(report.get("urls") or ())
         ),
     )
     db.executemany(
         "INSERT INTO report_records (pos, entry) VALUES (?, ?)",
-        ((pos, orjson.dumps(r)) for pos, r in enumerate(report.get("records") or ())),
+        ((pos, entry_text(r)) for pos, r in enumerate(report.get("records") or ())),
     )
     return StoredReport(db, {k: v for k, v in report.items() if k not in LISTS})

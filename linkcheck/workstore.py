@@ -21,13 +21,14 @@ import shutil
 import sqlite3
 import tempfile
 import weakref
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from yarl import URL
 
+from linkcheck.inputs import FileParse
 from linkcheck.model import (
     CacheInfo,
     FailureKind,
@@ -52,8 +53,7 @@ _PICKLE = pickle.HIGHEST_PROTOCOL
 RecordRow = tuple[Record, list[LinkRef], RecordOnly | None, str | None]
 
 _SCHEMA = """
-CREATE TABLE records (
-    seq INTEGER PRIMARY KEY, source TEXT NOT NULL, key TEXT NOT NULL, data BLOB NOT NULL);
+CREATE TABLE files (seq INTEGER PRIMARY KEY, source TEXT NOT NULL, data BLOB NOT NULL);
 CREATE TABLE links (url TEXT NOT NULL, role INTEGER NOT NULL);
 CREATE TABLE urls (
     url TEXT PRIMARY KEY, host TEXT NOT NULL, roles INTEGER NOT NULL,
@@ -62,7 +62,8 @@ CREATE TABLE invalid (
     raw TEXT PRIMARY KEY, reason TEXT, referrers INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE originals (url TEXT NOT NULL, record TEXT NOT NULL);
 CREATE TABLE results (
-    url TEXT PRIMARY KEY, outcome TEXT NOT NULL, data BLOB NOT NULL) WITHOUT ROWID;
+    url TEXT PRIMARY KEY, outcome TEXT NOT NULL, reused INTEGER NOT NULL, data BLOB NOT NULL)
+    WITHOUT ROWID;
 CREATE TABLE twins (url TEXT PRIMARY KEY, twin TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE queue (pos INTEGER PRIMARY KEY, url TEXT NOT NULL);
 CREATE TABLE elsewhere (url TEXT PRIMARY KEY) WITHOUT ROWID;
@@ -88,7 +89,7 @@ class WorkStore:
         self.db.executescript(_SCHEMA)
         self.report_db = _connect(self.dir / "report.sqlite")
         create_tables(self.report_db)
-        self._results: list[tuple[str, str, bytes]] = []
+        self._results: list[tuple[str, str, bool, bytes]] = []
         # Removed at the latest when the store is garbage or the interpreter exits.
         self._remove = weakref.finalize(self, shutil.rmtree, self.dir, ignore_errors=True)
 
@@ -105,25 +106,32 @@ class WorkStore:
 
     # ------------------------------------------------------------ records and links
 
-    def add_records(self, rows: Iterable[RecordRow]) -> None:
-        """Records with their links; ``end_of_records`` then makes the unique-URL table."""
+    def add_files(self, parses: Iterable[FileParse]) -> None:
+        """Files' records with their links; ``end_of_records`` then makes the unique-URL table.
+
+        A file is kept as the parse cache keeps it (``inputs.FileParse``): its bytes from
+        the cache are stored as they are, not pickled again.
+        """
         links = []
         invalid: dict[str, list[Any]] = {}
         originals = []
         stored = []
-        for record, record_links, record_only, digest in rows:
-            data = pickle.dumps((record, record_links, record_only, digest), _PICKLE)
-            stored.append((record.source, record.key, data))
-            for link in record_links:
-                if link.url is None:
-                    seen = invalid.setdefault(link.raw, [link.invalid_reason, 0])
-                    seen[1] += 1
-                    continue
-                links.append((link.url, ROLE_BITS[link.role]))
-                if link.field == "originalUrl":
-                    originals.append((link.url, record.key))
+        for read, by_record, only, blob in parses:
+            if not read.records:
+                continue
+            data = blob or pickle.dumps((read, by_record, only), _PICKLE)
+            stored.append((read.source, data))
+            for key, record_links in by_record.items():
+                for link in record_links:
+                    if link.url is None:
+                        seen = invalid.setdefault(link.raw, [link.invalid_reason, 0])
+                        seen[1] += 1
+                        continue
+                    links.append((link.url, ROLE_BITS[link.role]))
+                    if link.field == "originalUrl":
+                        originals.append((link.url, key))
         with self.db:
-            self.db.executemany("INSERT INTO records (source, key, data) VALUES (?, ?, ?)", stored)
+            self.db.executemany("INSERT INTO files (source, data) VALUES (?, ?)", stored)
             # Appended as they come (cheap); grouped once by end_of_records.
             self.db.executemany("INSERT INTO links VALUES (?, ?)", links)
             self.db.executemany(
@@ -145,19 +153,13 @@ class WorkStore:
             self.db.execute("DELETE FROM links")
 
     def records(self) -> Iterator[RecordRow]:
-        """Every record with its links, in the report's order (source, then record key)."""
-        rows = self.db.execute("SELECT data FROM records ORDER BY source, key, seq")
-        return (pickle.loads(data) for (data,) in rows)
-
-    def record_count(self) -> int:
-        return self.db.execute("SELECT count(*) FROM records").fetchone()[0]
-
-    def link_count(self) -> int:
-        row = self.db.execute(
-            "SELECT (SELECT coalesce(sum(referrers), 0) FROM urls)"
-            " + (SELECT coalesce(sum(referrers), 0) FROM invalid)"
-        ).fetchone()
-        return row[0]
+        """Every record with its links, ``RecordOnly`` findings (when the parse cache had
+        them) and file digest, in the report's order (source, then record key)."""
+        rows = self.db.execute("SELECT data FROM files ORDER BY source, seq")
+        for (data,) in _paged(rows):
+            read, by_record, only = pickle.loads(data)
+            for record in sorted(read.records, key=lambda r: r.key):
+                yield record, by_record.get(record.key, []), only.get(record.key), read.digest
 
     def duplicate_originals(self) -> dict[str, list[str]]:
         """originalUrl -> the keys of every record that has it, for URLs held by two or more."""
@@ -237,7 +239,9 @@ class WorkStore:
 
     def put_result(self, result: UrlResult) -> None:
         """Buffer a verdict; written a page at a time (``flush``)."""
-        self._results.append((result.url, result.outcome.value, pack_result(result)))
+        self._results.append(
+            (result.url, result.outcome.value, result.from_cache, pack_result(result))
+        )
         if len(self._results) >= PAGE:
             self.flush()
 
@@ -250,23 +254,33 @@ class WorkStore:
         if self._results:
             with self.db:
                 self.db.executemany(
-                    "INSERT OR REPLACE INTO results (url, outcome, data) VALUES (?, ?, ?)",
+                    "INSERT OR REPLACE INTO results (url, outcome, reused, data) "
+                    "VALUES (?, ?, ?, ?)",
                     self._results,
                 )
             self._results = []
 
-    def results_for(self, urls: Iterable[str]) -> dict[str, UrlResult]:
-        """The verdicts of the given URLs that have one."""
-        self.flush()
+    def results_for(
+        self, urls: Iterable[str], own_connection: bool = False
+    ) -> dict[str, UrlResult]:
+        """The verdicts of the given URLs that have one; ``own_connection`` for a caller on
+        another thread (nothing is buffered then: the fetch is over)."""
+        db = _connect(self.dir / "work.sqlite") if own_connection else self.db
+        if not own_connection:
+            self.flush()
         found: dict[str, UrlResult] = {}
         wanted = list(dict.fromkeys(urls))
-        for start in range(0, len(wanted), 500):
-            batch = wanted[start : start + 500]
-            marks = ",".join("?" * len(batch))
-            for url, data in self.db.execute(
-                f"SELECT url, data FROM results WHERE url IN ({marks})", batch
-            ):
-                found[url] = unpack_result(data)
+        try:
+            for start in range(0, len(wanted), 500):
+                batch = wanted[start : start + 500]
+                marks = ",".join("?" * len(batch))
+                for url, data in db.execute(
+                    f"SELECT url, data FROM results WHERE url IN ({marks})", batch
+                ):
+                    found[url] = unpack_result(data)
+        finally:
+            if own_connection:
+                db.close()
         return found
 
     def has_result(self, url: str) -> bool:
@@ -313,14 +327,45 @@ class WorkStore:
             yield raw, 2, result, referrers
 
     def listed_keys(self) -> Iterator[str]:
-        return (result.url for result, _ in self.listed_results(invalid=True))
+        """The keys ``listed_results(invalid=True)`` has, in no particular order."""
+        self.flush()
+        rows = self.db.execute(
+            "SELECT url FROM urls u WHERE EXISTS (SELECT 1 FROM results r WHERE r.url = u.url) "
+            "UNION SELECT raw FROM invalid"
+        )
+        return (url for (url,) in _paged(rows))
 
-    def all_results(self) -> Iterator[UrlResult]:
-        """Every verdict of the run (twins included), for the history store."""
+    def listed_where(
+        self, outcomes: Collection[str], urls: Collection[str]
+    ) -> dict[str, UrlResult]:
+        """The listed verdicts (invalid links included) whose outcome is one of ``outcomes``
+        or whose key is one of ``urls``: history's few URLs of interest, not all of them."""
+        self.flush()
+        marks = ",".join("?" * len(outcomes))
+        rows = self.db.execute(
+            f"SELECT r.url, r.data FROM results r JOIN urls u ON u.url = r.url "
+            f"WHERE r.outcome IN ({marks})",
+            list(outcomes),
+        )
+        found = {url: unpack_result(data) for url, data in _paged(rows)}
+        listed = self.results_for(urls)
+        found.update((url, result) for url, result in listed.items() if self._is_url(url))
+        for raw, _, result, _ in self._invalid_results():
+            if raw in urls or result.outcome.value in outcomes:
+                found[raw] = result
+        return found
+
+    def _is_url(self, url: str) -> bool:
+        return self.db.execute("SELECT 1 FROM urls WHERE url = ?", (url,)).fetchone() is not None
+
+    def fresh_results(self) -> Iterator[UrlResult]:
+        """The verdicts this run found itself (twins included; none reused from history),
+        read through a connection of their own: the history store writes them from a
+        worker thread while the report is written."""
         self.flush()
         reader = _connect(self.dir / "work.sqlite")
         try:
-            for (data,) in reader.execute("SELECT data FROM results"):
+            for (data,) in reader.execute("SELECT data FROM results WHERE NOT reused"):
                 yield unpack_result(data)
         finally:
             reader.close()

@@ -123,7 +123,7 @@ def test_streamed_writes_are_atomic_and_keep_the_file_mode(tmp_path: Path) -> No
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
 
     class Broken(DictReport):
-        def records(self) -> Iterator[dict[str, Any]]:
+        def record_texts(self) -> Iterator[bytes]:
             raise RuntimeError("the store went away")
 
     with pytest.raises(RuntimeError):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from linkcheck.inputs import FileParse
 from linkcheck.model import (
     CacheInfo,
     FailureKind,
@@ -18,20 +19,21 @@ from linkcheck.model import (
     Role,
     UrlResult,
 )
+from linkcheck.records import FileRead
 from linkcheck.workstore import WorkStore, pack_result, unpack_result
 
 
-def record(source: str, *links: tuple[str, Role, str | None]) -> tuple:
+def record(source: str, *links: tuple[str, Role, str | None]) -> FileParse:
     rec = Record(source=source, index=0, fields={"title": source})
     refs = [
         LinkRef(rec.key, field, role, url or "not a url", url, invalid_reason=None if url else "x")
         for field, role, url in links
     ]
-    return rec, refs, None, f"sha-{source}"
+    return FileRead(source, (rec,), digest=f"sha-{source}"), {rec.key: refs}, {}, None
 
 
-def fill(work: WorkStore, rows: list[tuple]) -> None:
-    work.add_records(rows)
+def fill(work: WorkStore, rows: list[FileParse]) -> None:
+    work.add_files(rows)
     work.end_of_records()
 
 
@@ -42,7 +44,7 @@ def work(tmp_path: Path):
 
 
 def test_unique_urls_keep_every_role_and_count_every_link(work: WorkStore) -> None:
-    work.add_records(
+    work.add_files(
         [
             record("b.md", ("originalUrl", Role.ORIGINAL, "https://a.test/1")),
             record("a.md", ("images[0].url", Role.IMAGE, "https://a.test/1")),
@@ -55,7 +57,6 @@ def test_unique_urls_keep_every_role_and_count_every_link(work: WorkStore) -> No
     assert checks["https://a.test/1"].referrers == 2
     assert checks["https://b.test/x"].referrers == 1
     assert work.url_count() == 2
-    assert work.link_count() == 3
     # Records come back in the report's order with their links and digests.
     assert [r.source for r, _, _, _ in work.records()] == ["a.md", "b.md", "c.md"]
     assert [d for _, _, _, d in work.records()] == ["sha-a.md", "sha-b.md", "sha-c.md"]
