@@ -14,6 +14,7 @@ from linkcheck.inputs import iter_reads, read_records
 from linkcheck.model import LinkRef, ReadResult, RecordError
 from linkcheck.recordchecks import RecordOnly
 from linkcheck.site import site_base_url
+from linkcheck.urls import clear_cache
 from linkcheck.workstore import WorkStore
 
 
@@ -73,4 +74,5 @@ def collect_into(
             batch = []
     work.add_files(batch)
     work.end_of_records()
+    clear_cache()
     return ReadSummary(base, tuple(errors), tuple(skipped), files_read)

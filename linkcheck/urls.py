@@ -35,9 +35,10 @@ _CLEAN_URL = re.compile(
 _PATH_UNSAFE = re.compile(r'[^\x21-\x7e]|[ "<>`{}]')
 _QUERY_UNSAFE = re.compile(r'[^\x21-\x7e]|[ "<>]')
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-# Results memoised per base URL; the bound keeps a pathological input from growing it forever.
+# Results memoised per base URL; the bound keeps a pathological input from growing it forever
+# and a large site's memo to ~20 MB (the repeated URLs are few: logos, popular articles).
 _MEMOS: dict[str | None, dict[str, tuple[str | None, str | None]]] = {}
-_MEMO_LIMIT = 262_144
+_MEMO_LIMIT = 65_536
 _UNSAFE_SCHEMES = {"javascript", "data", "vbscript", "file"}
 
 
@@ -68,7 +69,8 @@ def normaliser(base_url: str | None) -> Callable[[str], tuple[str | None, str | 
 
 
 def clear_cache() -> None:
-    """Forget memoised results (benchmarks measure a cold start)."""
+    """Forget memoised results: once the records are read (they only speed up reading),
+    and in benchmarks that measure a cold start."""
     _MEMOS.clear()
 
 
