@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ import orjson
 from markupsafe import Markup
 
 from linkcheck.output import write_chunks
-from linkcheck.report_source import Report, as_report
+from linkcheck.report_source import Report, Tally, as_report
 from linkcheck.report_view import (
     HEALTHS,
     NO_HOST,
@@ -177,32 +178,30 @@ def _u_escape(match: re.Match[str]) -> str:
 
 @dataclass
 class _UrlPass:
-    """What the first pass over the URLs keeps: per-host numbers and the first rows."""
+    """What the first pass over the URLs keeps: per-host numbers and counts. It reads each
+    URL's ``tally`` only (no entry is decoded); the first rows are fetched afterwards."""
 
     failing: frozenset[str]
     hosts: HostTally
-    bad: list[Mapping[str, Any]] = field(default_factory=list)
-    rest: list[Mapping[str, Any]] = field(default_factory=list)
     bad_count: int = 0
     rest_count: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
 
-    def add(self, u: Mapping[str, Any]) -> None:
-        self.hosts.add(u)
-        outcome = u["outcome"]
+    def add(self, values: Tally) -> None:
+        self.hosts.add_tally(values)
+        outcome = values[1]
         self.outcomes[outcome] += 1
         if outcome in self.failing:
             self.bad_count += 1
-            if len(self.bad) < SSR_ROWS:
-                self.bad.append(u)
         elif outcome != "ok":
             self.rest_count += 1
-            if len(self.rest) < SSR_ROWS:
-                self.rest.append(u)
 
-    def ssr_urls(self) -> list[Mapping[str, Any]]:
+    def ssr_urls(self, report: Report) -> list[Mapping[str, Any]]:
         """Failing URLs first, then the other ones that are not ok."""
-        return (self.bad + self.rest)[:SSR_ROWS]
+        bad = list(islice(report.urls(outcomes=self.failing), SSR_ROWS))
+        others = [o for o in self.outcomes if o not in self.failing and o != "ok"]
+        rest = list(islice(report.urls(outcomes=others), SSR_ROWS)) if others else []
+        return (bad + rest)[:SSR_ROWS]
 
 
 # The server-rendered records, worst first: flagged and broken, flagged, broken, warning.
@@ -246,8 +245,8 @@ def build_view(report: Report | Mapping[str, Any]) -> dict[str, Any]:
     report = as_report(report)
     failing = fail_on(report)
     url_pass = _UrlPass(failing, HostTally(failing))
-    for u in report.urls():
-        url_pass.add(u)
+    for values in report.url_tallies():
+        url_pass.add(values)
     hosts = url_pass.hosts.stats()
     record_pass = _RecordPass()
     anchors = Anchors()
@@ -273,7 +272,7 @@ def build_view(report: Report | Mapping[str, Any]) -> dict[str, Any]:
         "host_chart": _host_chart(hosts, failing),
         "ssr_records": ssr_records,
         "ssr_records_more": max(0, record_pass.problem_count - SSR_ROWS),
-        "ssr_urls": url_pass.ssr_urls(),
+        "ssr_urls": url_pass.ssr_urls(report),
         "ssr_urls_more": max(0, url_pass.bad_count + url_pass.rest_count - SSR_ROWS),
         "ssr_hosts": hosts[:SSR_ROWS],
         "ssr_hosts_more": max(0, len(hosts) - SSR_ROWS),

@@ -13,7 +13,7 @@ from typing import Any
 
 from linkcheck.model import RecordError, RecordHealth
 from linkcheck.report_json import RunInfo, make_summary, record_entry, report_head, url_entry
-from linkcheck.report_source import StoredReport, entry_text
+from linkcheck.report_source import StoredReport, entry_text, tally
 from linkcheck.workstore import PAGE, WorkStore
 
 
@@ -29,17 +29,17 @@ def write_report_rows(
     db = work.report_db
     by_outcome: Counter[str] = Counter()
     from_cache = 0
-    rows: list[tuple[int, str, str, bytes]] = []
+    rows: list[tuple[Any, ...]] = []
     urls = 0
     for urls, (result, referrers) in enumerate(work.listed_results(invalid=True), start=1):
         entry = url_entry(result)
         entry["referrers"] = referrers
         by_outcome[result.outcome.value] += 1
         from_cache += result.from_cache
-        rows.append((urls - 1, result.url, result.outcome.value, entry_text(entry)))
+        rows.append((urls - 1, *tally(entry), entry_text(entry)))
         if len(rows) >= PAGE:
-            _insert(db, "INSERT INTO report_urls VALUES (?, ?, ?, ?)", rows)
-    _insert(db, "INSERT INTO report_urls VALUES (?, ?, ?, ?)", rows)
+            _insert(db, "INSERT INTO report_urls VALUES (?, ?, ?, ?, ?, ?)", rows)
+    _insert(db, "INSERT INTO report_urls VALUES (?, ?, ?, ?, ?, ?)", rows)
 
     by_health: Counter[str] = Counter()
     links = unpublish = count = 0

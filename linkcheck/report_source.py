@@ -36,6 +36,8 @@ TOP_LEVEL = (
     "errors",
 )
 LISTS = ("urls", "records")
+# (url, outcome, elapsed_ms, requests) of a URL entry.
+Tally = tuple[str, str, int, int]
 # SQLite's limit on bound parameters is 32766 since 3.32; stay well below.
 _BATCH = 900
 
@@ -61,6 +63,10 @@ class Report(Protocol):
 
     def records(self) -> Iterator[dict[str, Any]]:
         """Record entries in the contract's order (source, then record key)."""
+        ...
+
+    def url_tallies(self) -> Iterator[Tally]:
+        """``tally`` of every URL entry in ``urls()`` order, without decoding the entries."""
         ...
 
     def lookup(self, urls: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -127,6 +133,9 @@ class DictReport(_Head):
     def url_texts(self) -> Iterator[bytes]:
         return (entry_text(u) for u in self._urls)
 
+    def url_tallies(self) -> Iterator[Tally]:
+        return (tally(u) for u in self._urls)
+
     def record_texts(self) -> Iterator[bytes]:
         return (entry_text(r) for r in self._records)
 
@@ -179,6 +188,13 @@ class StoredReport(_Head):
     def url_texts(self) -> Iterator[bytes]:
         return (entry for (entry,) in self.db.execute("SELECT entry FROM report_urls ORDER BY pos"))
 
+    def url_tallies(self) -> Iterator[Tally]:
+        return iter(
+            self.db.execute(
+                "SELECT url, outcome, elapsed_ms, requests FROM report_urls ORDER BY pos"
+            )
+        )
+
     def record_texts(self) -> Iterator[bytes]:
         rows = self.db.execute("SELECT entry FROM report_records ORDER BY pos")
         return (entry for (entry,) in rows)
@@ -217,11 +233,18 @@ def create_tables(db: sqlite3.Connection) -> None:
         """
         CREATE TABLE IF NOT EXISTS report_urls (
             pos INTEGER PRIMARY KEY, url TEXT NOT NULL UNIQUE, outcome TEXT NOT NULL,
-            entry BLOB NOT NULL);
+            elapsed_ms INTEGER NOT NULL, requests INTEGER NOT NULL, entry BLOB NOT NULL);
         CREATE TABLE IF NOT EXISTS report_records (
             pos INTEGER PRIMARY KEY, entry BLOB NOT NULL);
         """
     )
+
+
+def tally(entry: Mapping[str, Any]) -> Tally:
+    """What per-host and per-outcome counts need of a URL entry (the first pass of the HTML
+    report reads only these, kept in columns, instead of decoding every entry)."""
+    requests = entry.get("requests", entry.get("attempts", 0))
+    return entry["url"], entry["outcome"], int(entry.get("elapsed_ms") or 0), int(requests or 0)
 
 
 def entry_text(entry: Mapping[str, Any]) -> bytes:
@@ -253,11 +276,8 @@ def store_report(db: sqlite3.Connection, report: Mapping[str, Any]) -> StoredRep
     """A plain report dict written into ``db`` as a ``StoredReport`` (tests, and small runs)."""
     create_tables(db)
     db.executemany(
-        "INSERT INTO report_urls (pos, url, outcome, entry) VALUES (?, ?, ?, ?)",
-        (
-            (pos, u["url"], u["outcome"], entry_text(u))
-            for pos, u in enumerate(report.get("urls") or ())
-        ),
+        "INSERT INTO report_urls VALUES (?, ?, ?, ?, ?, ?)",
+        ((pos, *tally(u), entry_text(u)) for pos, u in enumerate(report.get("urls") or ())),
     )
     db.executemany(
         "INSERT INTO report_records (pos, entry) VALUES (?, ?)",

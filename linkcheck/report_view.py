@@ -23,7 +23,7 @@ from itertools import islice
 from typing import Any
 from urllib.parse import urlsplit
 
-from linkcheck.report_source import Report, as_report
+from linkcheck.report_source import Report, Tally, as_report, tally
 
 DEFAULT_FAIL_ON = ("broken", "unreachable", "tls_error", "invalid")
 OUTCOMES = (
@@ -207,15 +207,18 @@ class HostTally:
         self.acc: dict[str, list[int]] = {}
 
     def add(self, u: Mapping[str, Any]) -> None:
-        row = self.acc.setdefault(host_of(u["url"]), [0, 0, 0, 0, 0, 0, 0])
-        elapsed = int(u.get("elapsed_ms") or 0)
+        self.add_tally(tally(u))
+
+    def add_tally(self, values: Tally) -> None:
+        url, outcome, elapsed, requests = values
+        row = self.acc.setdefault(host_of(url), [0, 0, 0, 0, 0, 0, 0])
         row[0] += 1
-        row[1] += int(u.get("requests", u.get("attempts", 0)) or 0)
-        row[2] += u["outcome"] in self.failing
+        row[1] += requests
+        row[2] += outcome in self.failing
         row[3] = max(row[3], elapsed)
         row[4] += elapsed
-        row[5] += u["outcome"] == "rate_limited"
-        row[6] += u["outcome"] == "blocked"
+        row[5] += outcome == "rate_limited"
+        row[6] += outcome == "blocked"
 
     def stats(self) -> list[HostStats]:
         """Worst first (most failures, then slowest)."""

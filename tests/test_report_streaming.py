@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
 
 from linkcheck.cli import failing_count, write_reports
@@ -29,7 +28,9 @@ from linkcheck.report_source import (
     DictReport,
     StoredReport,
     create_tables,
+    entry_text,
     store_report,
+    tally,
 )
 from linkcheck.report_terminal import render_terminal_summary
 from linkcheck.report_view import (
@@ -210,7 +211,7 @@ def _big_stored(n_urls: int, n_records: int) -> StoredReport:
     def url(i: int) -> str:
         return f"https://host{i % 300}.example.com/article/{i:07d}/a-slug-of-some-words"
 
-    def url_rows() -> Iterator[tuple[int, str, str, bytes]]:
+    def url_rows() -> Iterator[tuple[Any, ...]]:
         template = base["urls"][0]
         for i in range(n_urls):
             outcome = outcomes[i % len(outcomes)]
@@ -223,7 +224,7 @@ def _big_stored(n_urls: int, n_records: int) -> StoredReport:
                 "error": None if outcome == "ok" else "HTTP 404 Not Found",
                 "referrers": 1,
             }
-            yield i, entry["url"], outcome, orjson.dumps(entry)
+            yield i, *tally(entry), entry_text(entry)
 
     def record_rows() -> Iterator[tuple[int, bytes]]:
         template = base["records"][0]
@@ -242,9 +243,9 @@ def _big_stored(n_urls: int, n_records: int) -> StoredReport:
                 "health": "broken" if r % 3 == 0 else "ok",
                 "unpublish": r % 50 == 0,
             }
-            yield r, orjson.dumps(entry)
+            yield r, entry_text(entry)
 
-    db.executemany("INSERT INTO report_urls VALUES (?, ?, ?, ?)", url_rows())
+    db.executemany("INSERT INTO report_urls VALUES (?, ?, ?, ?, ?, ?)", url_rows())
     db.executemany("INSERT INTO report_records VALUES (?, ?)", record_rows())
     return StoredReport(db, head)
 
