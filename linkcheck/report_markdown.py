@@ -50,7 +50,7 @@ def render_markdown(report: Report | Mapping[str, Any], max_rows: int = 50) -> s
     """The report as Markdown: counts, changes, unpublish flags, failing links by record."""
     report = as_report(report)
     seen = _Seen(max_rows)
-    for record, links in records_with_failing_links(report):
+    for record, links in records_with_failing_links(report, every=False):
         seen.add(record, links)
     parts = [
         _header(report),

@@ -22,10 +22,11 @@ def write_report_rows(
     run: RunInfo,
     errors: Sequence[RecordError],
     changes: Mapping[str, Any] | None,
-    records: Iterable[tuple[RecordHealth, Mapping[str, Any]]],
+    records: Iterable[tuple[RecordHealth, Mapping[str, Any], bool]],
 ) -> StoredReport:
-    """Every URL entry (sorted by URL) and record entry (in the given order) into the report
-    tables; returns the report, its head summarising what was written."""
+    """Every URL entry (sorted by URL) and record entry (in the given order, each with
+    whether it is notable: see ``Report.records``) into the report tables; returns the
+    report, its head summarising what was written."""
     db = work.report_db
     by_outcome: Counter[str] = Counter()
     from_cache = 0
@@ -43,16 +44,16 @@ def write_report_rows(
 
     by_health: Counter[str] = Counter()
     links = unpublish = count = 0
-    record_rows: list[tuple[int, bytes]] = []
-    for record, extra in records:
+    record_rows: list[tuple[int, bool, bytes]] = []
+    for record, extra, is_notable in records:
         by_health[record.health.value] += 1
         links += len(record.links)
         unpublish += record.unpublish
-        record_rows.append((count, entry_text({**record_entry(record), **extra})))
+        record_rows.append((count, is_notable, entry_text({**record_entry(record), **extra})))
         count += 1
         if len(record_rows) >= PAGE:
-            _insert(db, "INSERT INTO report_records VALUES (?, ?)", record_rows)
-    _insert(db, "INSERT INTO report_records VALUES (?, ?)", record_rows)
+            _insert(db, "INSERT INTO report_records VALUES (?, ?, ?)", record_rows)
+    _insert(db, "INSERT INTO report_records VALUES (?, ?, ?)", record_rows)
 
     summary = make_summary(
         run,

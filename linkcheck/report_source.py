@@ -61,8 +61,11 @@ class Report(Protocol):
         """URL entries sorted by URL; only those whose outcome is in ``outcomes`` if given."""
         ...
 
-    def records(self) -> Iterator[dict[str, Any]]:
-        """Record entries in the contract's order (source, then record key)."""
+    def records(self, notable_only: bool = False) -> Iterator[dict[str, Any]]:
+        """Record entries in the contract's order (source, then record key). With
+        ``notable_only`` a report may leave out records that are not flagged to unpublish
+        and whose every link is a listed ``ok`` URL (none can have a failing link then,
+        unless ``ok`` itself fails the run)."""
         ...
 
     def url_tallies(self) -> Iterator[Tally]:
@@ -127,7 +130,7 @@ class DictReport(_Head):
             return iter(self._urls)
         return (u for u in self._urls if u.get("outcome") in outcomes)
 
-    def records(self) -> Iterator[dict[str, Any]]:
+    def records(self, notable_only: bool = False) -> Iterator[dict[str, Any]]:
         return iter(self._records)
 
     def url_texts(self) -> Iterator[bytes]:
@@ -181,8 +184,9 @@ class StoredReport(_Head):
             )
         return (orjson.loads(entry) for (entry,) in rows)
 
-    def records(self) -> Iterator[dict[str, Any]]:
-        rows = self.db.execute("SELECT entry FROM report_records ORDER BY pos")
+    def records(self, notable_only: bool = False) -> Iterator[dict[str, Any]]:
+        where = "WHERE notable " if notable_only else ""
+        rows = self.db.execute(f"SELECT entry FROM report_records {where}ORDER BY pos")
         return (orjson.loads(entry) for (entry,) in rows)
 
     def url_texts(self) -> Iterator[bytes]:
@@ -235,9 +239,15 @@ def create_tables(db: sqlite3.Connection) -> None:
             pos INTEGER PRIMARY KEY, url TEXT NOT NULL UNIQUE, outcome TEXT NOT NULL,
             elapsed_ms INTEGER NOT NULL, requests INTEGER NOT NULL, entry BLOB NOT NULL);
         CREATE TABLE IF NOT EXISTS report_records (
-            pos INTEGER PRIMARY KEY, entry BLOB NOT NULL);
+            pos INTEGER PRIMARY KEY, notable INTEGER NOT NULL, entry BLOB NOT NULL);
         """
     )
+
+
+def notable(record: Mapping[str, Any], ok_urls: Collection[str]) -> bool:
+    """Whether ``records(notable_only=True)`` must keep this record entry."""
+    links = record.get("links") or ()
+    return bool(record.get("unpublish")) or any(lk.get("url") not in ok_urls for lk in links)
 
 
 def tally(entry: Mapping[str, Any]) -> Tally:
@@ -279,8 +289,9 @@ def store_report(db: sqlite3.Connection, report: Mapping[str, Any]) -> StoredRep
         "INSERT INTO report_urls VALUES (?, ?, ?, ?, ?, ?)",
         ((pos, *tally(u), entry_text(u)) for pos, u in enumerate(report.get("urls") or ())),
     )
+    ok = {u["url"] for u in report.get("urls") or () if u.get("outcome") == "ok"}
     db.executemany(
-        "INSERT INTO report_records (pos, entry) VALUES (?, ?)",
-        ((pos, entry_text(r)) for pos, r in enumerate(report.get("records") or ())),
+        "INSERT INTO report_records (pos, notable, entry) VALUES (?, ?, ?)",
+        ((pos, notable(r, ok), entry_text(r)) for pos, r in enumerate(report.get("records") or ())),
     )
     return StoredReport(db, {k: v for k, v in report.items() if k not in LISTS})

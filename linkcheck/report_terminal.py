@@ -63,7 +63,9 @@ def render_terminal_summary(
             parts.append(paint(f"{name} {n}", style if name != "excluded" else "dim"))
     lines.append("  " + (", ".join(parts) or "no URLs"))
     seen = _Seen(top)
-    worst = top_n(seen.failing_per_record(records_with_failing_links(report, failing)), top)
+    worst = top_n(
+        seen.failing_per_record(records_with_failing_links(report, failing, every=False)), top
+    )
     lines += _worst_records(seen, worst, paint)
     lines += _worst_hosts(report, failing, top)
     lines += _unpublish(seen, top, paint)

@@ -108,9 +108,13 @@ def batches(items: Iterable[Any], size: int = RECORD_BATCH) -> Iterator[list[Any
 
 
 def records_with_failing_links(
-    report: Report | Mapping[str, Any], failing: frozenset[str] | None = None
+    report: Report | Mapping[str, Any],
+    failing: frozenset[str] | None = None,
+    every: bool = True,
 ) -> Iterator[tuple[Mapping[str, Any], list[FailingLink]]]:
-    """Every record, in order, with its failing links (often none).
+    """Every record, in order, with its failing links (often none). Without ``every``,
+    records that can have no failing link and are not flagged may be left out
+    (``Report.records(notable_only=True)``): writers that show only those read far less.
 
     A link whose URL the report does not list counts as ``invalid`` ("not checked"), so
     when ``invalid`` fails the run the other URLs of a batch are asked whether they are
@@ -119,7 +123,8 @@ def records_with_failing_links(
     report = as_report(report)
     failing = fail_on(report) if failing is None else failing
     bad = failing_index(report, failing)
-    for batch in batches(report.records()):
+    notable_only = not every and "ok" not in failing
+    for batch in batches(report.records(notable_only=notable_only)):
         index: Mapping[str, Mapping[str, Any]] = bad
         if "invalid" in failing:
             others = {lk.get("url") or "" for r in batch for lk in r.get("links", ())}.difference(
@@ -132,7 +137,7 @@ def records_with_failing_links(
 
 def iter_failing_links(report: Report | Mapping[str, Any]) -> Iterator[FailingLink]:
     """The failing links of every record, in record order."""
-    for _record, links in records_with_failing_links(report):
+    for _record, links in records_with_failing_links(report, every=False):
         yield from links
 
 

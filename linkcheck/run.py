@@ -413,8 +413,9 @@ async def recall(
 
 def _assessor(
     work: WorkStore, memory: Memory, config: Config, now: datetime
-) -> Iterator[tuple[RecordHealth, dict[str, Any]]]:
-    """Each record's verdict and its additive report fields, in the report's order."""
+) -> Iterator[tuple[RecordHealth, dict[str, Any], bool]]:
+    """Each record's verdict, its additive report fields and whether it is notable (flagged,
+    or a link that is not a listed ``ok`` URL), in the report's order."""
     duplicates = work.duplicate_originals()
     verdicts = _Verdicts(work)
     has_twins = work.has_twins()
@@ -447,14 +448,16 @@ def _assessor(
             memory.archived.get(url) if url else None,
         )
         assessed = health.assess(record, links, results, findings, reasons if flag else ())
-        yield (
-            assessed,
-            {
-                "sha256": digest,
-                "unpublish_since": since if flag else None,
-                "archive_url": memory.archived.get(url) if url else None,
-            },
+        extra = {
+            "sha256": digest,
+            "unpublish_since": since if flag else None,
+            "archive_url": memory.archived.get(url) if url else None,
+        }
+        notable = flag or any(
+            link.url is None or (r := results.get(link.url)) is None or r.outcome is not Outcome.OK
+            for link in links
         )
+        yield assessed, extra, notable
 
 
 class _Verdicts:

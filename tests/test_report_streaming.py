@@ -226,7 +226,7 @@ def _big_stored(n_urls: int, n_records: int) -> StoredReport:
             }
             yield i, *tally(entry), entry_text(entry)
 
-    def record_rows() -> Iterator[tuple[int, bytes]]:
+    def record_rows() -> Iterator[tuple[int, bool, bytes]]:
         template = base["records"][0]
         per = n_urls // n_records
         for r in range(n_records):
@@ -243,10 +243,10 @@ def _big_stored(n_urls: int, n_records: int) -> StoredReport:
                 "health": "broken" if r % 3 == 0 else "ok",
                 "unpublish": r % 50 == 0,
             }
-            yield r, entry_text(entry)
+            yield r, True, entry_text(entry)
 
     db.executemany("INSERT INTO report_urls VALUES (?, ?, ?, ?, ?, ?)", url_rows())
-    db.executemany("INSERT INTO report_records VALUES (?, ?)", record_rows())
+    db.executemany("INSERT INTO report_records VALUES (?, ?, ?)", record_rows())
     return StoredReport(db, head)
 
 
