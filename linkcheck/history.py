@@ -360,15 +360,26 @@ class HistoryStore:
         those URLs' verdicts once more, to be written from Python.
         """
         reused = self._reused
-        found = [r for r in fresh if not (r.from_cache and r.url in reused)]
-        rows = sorted((_result_row(run_id, r) for r in found), key=lambda row: row[0])
-        copied = reused.difference(r.url for r in found)
+        replaced: set[str] = set()  # reused URLs with a fresh verdict: not copied
         self.db.execute("BEGIN IMMEDIATE")
         try:
+            # Written 10,000 rows at a time: a first run's million verdicts never sit in a list.
+            batch: list[tuple[Any, ...]] = []
+            for r in fresh:
+                if r.url in reused:
+                    if r.from_cache:
+                        continue
+                    replaced.add(r.url)
+                batch.append(_result_row(run_id, r))
+                if len(batch) >= _ROWS_PER_INSERT:
+                    _insert_rows(self.db, batch)
+                    batch = []
+            _insert_rows(self.db, batch)
+            copied = reused - replaced
             missing = _copy_reused(self.db, run_id, reused, copied) if reused else set()
             if missing and again is not None:
-                rows += sorted(_result_row(run_id, r) for r in again(sorted(missing)))
-            _insert_results(self.db, rows, run_id)
+                _insert_rows(self.db, [_result_row(run_id, r) for r in again(sorted(missing))])
+            _update_url_state(self.db, run_id)
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
@@ -742,11 +753,24 @@ def _insert_results(
         if not rows:
             return
         run_id = rows[0][1]
-    # One statement per 10k rows, given as one JSON array (json_each): executemany takes and
-    # drops the GIL once per row, and the run calls this from a worker thread while its
-    # main thread builds the report, so each row waited for a GIL switch (5 ms).
-    for start in range(0, len(rows), 10_000):
-        db.execute(_INSERT_JSON_ROWS, (json.dumps(rows[start : start + 10_000]),))
+    _insert_rows(db, rows)
+    _update_url_state(db, run_id)
+
+
+_ROWS_PER_INSERT = 10_000
+
+
+def _insert_rows(db: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Insert result rows in URL order, one statement per 10k rows given as one JSON array
+    (json_each): executemany takes and drops the GIL once per row, and the run calls this
+    from a worker thread while its main thread writes the report, so each row waited for a
+    GIL switch (5 ms)."""
+    rows = sorted(rows, key=lambda row: row[0])
+    for start in range(0, len(rows), _ROWS_PER_INSERT):
+        db.execute(_INSERT_JSON_ROWS, (json.dumps(rows[start : start + _ROWS_PER_INSERT]),))
+
+
+def _update_url_state(db: sqlite3.Connection, run_id: int) -> None:
     # first_seen_* is filled once, from the first ok answer, and never overwritten.
     db.execute(
         """INSERT INTO url_state (url, last_run_id, first_seen_at, first_etag,
