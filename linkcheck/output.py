@@ -8,7 +8,9 @@ import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
+
+T = TypeVar("T", str, bytes)
 
 # Streamed writes gather pieces into buffers of about this size: few system calls,
 # yet a 100 MB report never sits in memory whole.
@@ -50,14 +52,21 @@ def write_atomic(path: str | Path, text: str | bytes) -> Path:
 def write_chunks(path: str | Path, pieces: Iterable[bytes]) -> Path:
     """Write a stream of byte pieces to ``path`` atomically, in buffers of ~``CHUNK_BYTES``."""
     with atomic_file(path) as handle:
-        buffer: list[bytes] = []
-        size = 0
-        for piece in pieces:
-            buffer.append(piece)
-            size += len(piece)
-            if size >= CHUNK_BYTES:
-                handle.write(b"".join(buffer))
-                buffer.clear()
-                size = 0
-        handle.write(b"".join(buffer))
+        for run in runs(pieces, CHUNK_BYTES):
+            handle.write(b"".join(run))
     return Path(path)
+
+
+def runs(pieces: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Consecutive pieces gathered into lists of about ``size`` in total length (the last
+    may be shorter or empty): streamed writers yield many tiny pieces."""
+    run: list[T] = []
+    total = 0
+    for piece in pieces:
+        run.append(piece)
+        total += len(piece)
+        if total >= size:
+            yield run
+            run = []
+            total = 0
+    yield run

@@ -34,7 +34,7 @@ import jinja2
 import orjson
 from markupsafe import Markup
 
-from linkcheck.output import write_chunks
+from linkcheck.output import runs, write_chunks
 from linkcheck.report_source import Report, Tally, as_report
 from linkcheck.report_view import (
     HEALTHS,
@@ -102,16 +102,8 @@ def write_html(report: Report | Mapping[str, Any], path: str | Path) -> Path:
 
 def _encoded(pieces: Iterable[str]) -> Iterator[bytes]:
     """UTF-8 of the pieces, gathered into ~``TEXT_CHUNK`` runs (Jinja yields tiny pieces)."""
-    buffer: list[str] = []
-    size = 0
-    for piece in pieces:
-        buffer.append(piece)
-        size += len(piece)
-        if size >= TEXT_CHUNK:
-            yield "".join(buffer).encode("utf-8", "replace")
-            buffer.clear()
-            size = 0
-    yield "".join(buffer).encode("utf-8", "replace")
+    for run in runs(pieces, TEXT_CHUNK):
+        yield "".join(run).encode("utf-8", "replace")
 
 
 def html_pieces(report: Report) -> Iterator[str]:
