@@ -62,12 +62,11 @@ def collect_into(
     files_read = 0
     batch = []
     for parse in iter_reads(paths, config.input.exclude, store, base):
-        read = parse[0]
-        if read.skipped:
-            skipped.append(read.source)
+        if parse.skipped:
+            skipped.append(parse.source)
             continue
         files_read += 1
-        errors.extend(read.errors)
+        errors.extend(parse.errors)
         batch.append(parse)
         if len(batch) >= 200:
             work.add_files(batch)

@@ -13,26 +13,27 @@ transaction, so a run killed half way leaves no half-written results, only a
 still alive). WAL mode lets ``linkcheck runs`` read while a run writes.
 
 Speed: every query that takes URLs takes them all at once, through a temporary
-table filled from one JSON array, never one query per URL. A verdict reused from an
-earlier run is copied row to row inside SQLite; new rows go in as JSON arrays of 10k.
+table filled from one JSON array, never one query per URL. A run's verdicts move between
+history and its work store inside SQLite (``reuse_into``, ``write_run``: both keep them
+in the verdict_rows shape), never as one Python object per row.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from linkcheck.changes import Observation, iso_utc
+from linkcheck.changes import Observation
 from linkcheck.errors import LinkcheckError
-from linkcheck.model import CacheInfo, FailureKind, Hop, Outcome, UrlResult, Validators
+from linkcheck.model import FailureKind, Outcome, UrlResult, Validators
+from linkcheck.verdict_rows import COLUMNS, column_list, from_row, iso, parse_iso, to_row
 
 # The schema, as SQLite sees it after all migrations. A fresh store is created
 # from this text; an older store is brought here by MIGRATIONS, step by step.
@@ -181,15 +182,9 @@ MIGRATIONS = {
     2: _migrate_2_to_3,
 }
 
-# fmt: off
-_RESULT_COLUMNS = (
-    "url", "run_id", "outcome", "status", "final_url", "etag", "last_modified", "elapsed_ms",
-    "checked_at", "failure", "error", "redirects", "content_type", "content_length",
-    "image_width", "image_height", "cache_fresh", "freshness_lifetime_s", "age_s", "expires",
-    "cache_control", "cache_date", "issues", "attempts", "from_cache",
-)
-# fmt: on
-_SELECT_RESULT = ", ".join(f"r.{c}" for c in _RESULT_COLUMNS)
+# A results row is a verdict_rows row with its run id after the URL.
+_RESULT_COLUMNS = ("url", "run_id", *COLUMNS[1:])
+_SELECT_RESULT = column_list("r.")
 
 
 # (etag, last_modified, content_length) of a URL's first ok answer.
@@ -231,36 +226,12 @@ class HistoryRow:
     elapsed_ms: int | None
 
 
-@functools.lru_cache(maxsize=4096)
-def iso(moment: datetime) -> str:
-    """Fixed-width UTC text, so stored times compare correctly as strings.
-
-    Cached: the verdicts of a run share a few second-resolution times.
-    """
-    return iso_utc(moment) or ""
-
-
-@functools.lru_cache(maxsize=4096)
-def parse_iso(text: str | None) -> datetime | None:
-    """A stored time; cached because reused verdicts share a few second-resolution times."""
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 class HistoryStore:
     """The store at ``path`` (folders created); use as a context manager."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._touched: dict[str, str] = {}
-        # The verdicts reusable_results handed out, by URL: finish_run copies their rows
-        # inside SQLite (from temp.reused) instead of rebuilding them in Python.
-        self._reused: set[str] = set()  # URLs load_reusable handed out
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # check_same_thread=False: a run writes its results from a worker thread while it
@@ -344,44 +315,39 @@ class HistoryStore:
         self.write_results(run_id, results)
         self.complete_run(run_id, counts, finished_at)
 
-    def write_results(
-        self,
-        run_id: int,
-        fresh: Iterable[UrlResult],
-        again: Callable[[list[str]], Iterable[UrlResult]] | None = None,
-    ) -> None:
+    def write_results(self, run_id: int, results: Iterable[UrlResult]) -> None:
         """First half of ``finish_run``: open the run's transaction and write its results.
 
-        ``complete_run`` commits it, ``abandon_run`` rolls it back. ``fresh`` holds the
-        verdicts the run found itself; every verdict ``load_reusable`` handed out and no
-        fresh one replaced is copied row to row inside SQLite (``_copy_reused``):
-        rebuilding those rows in Python (~95% of a re-run's) was most of this call's time.
-        Should a source row be gone meanwhile (pruned by another process), ``again`` gives
-        those URLs' verdicts once more, to be written from Python.
+        ``complete_run`` commits it, ``abandon_run`` rolls it back. Written 10,000 rows at a
+        time: a first run's million verdicts never sit in one list.
         """
-        reused = self._reused
-        replaced: set[str] = set()  # reused URLs with a fresh verdict: not copied
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            # Written 10,000 rows at a time: a first run's million verdicts never sit in a list.
             batch: list[tuple[Any, ...]] = []
-            for r in fresh:
-                if r.url in reused:
-                    if r.from_cache:
-                        continue
-                    replaced.add(r.url)
+            for r in results:
                 batch.append(_result_row(run_id, r))
                 if len(batch) >= _ROWS_PER_INSERT:
                     _insert_rows(self.db, batch)
                     batch = []
             _insert_rows(self.db, batch)
-            copied = reused - replaced
-            missing = _copy_reused(self.db, run_id, reused, copied) if reused else set()
-            if missing and again is not None:
-                _insert_rows(self.db, [_result_row(run_id, r) for r in again(sorted(missing))])
             _update_url_state(self.db, run_id)
         except BaseException:
             self.db.execute("ROLLBACK")
+            raise
+
+    def write_run(self, run_id: int, work: Path, now: datetime) -> None:
+        """``write_results`` for a run whose verdicts are in the work store at ``work`` (the
+        verdict_rows exchange shape): copied inside SQLite, no Python object per row, so
+        it runs beside the report writer in a thread without taking the GIL per row. A
+        verdict without a time gets ``now``."""
+        self._attach(work)
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute(_COPY_FROM_WORK, {"run": run_id, "now": iso(now)})
+            _update_url_state(self.db, run_id)
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            self._detach()
             raise
 
     def complete_run(
@@ -401,14 +367,16 @@ class HistoryStore:
             self._flush_touched()
         except BaseException:
             self.db.execute("ROLLBACK")
+            self._detach()
             raise
         self.db.execute("COMMIT")
-        self._reused = set()
+        self._detach()
 
     def abandon_run(self) -> None:
         """Roll back results written by ``write_results`` for a run that will not complete."""
         if self.db.in_transaction:
             self.db.execute("ROLLBACK")
+        self._detach()
 
     # ------------------------------------------------------------ reading for a run
 
@@ -419,47 +387,41 @@ class HistoryStore:
 
         A failing URL is never reused: it is always checked again.
         """
-        self.mark_reusable(urls, now, max_age)
-        found: dict[str, UrlResult] = {}
-        for chunk in self.load_reusable():
-            found.update(chunk)
-        return found
-
-    def mark_reusable(self, urls: Iterable[str], now: datetime, max_age: timedelta) -> set[str]:
-        """Which of ``urls`` ``reusable_results`` would return, found inside SQLite alone.
-
-        The verdicts themselves come from ``load_reusable``: a run builds them while its
-        requests are in flight (``run.check``). temp.reused keeps where each one's row lives,
-        for finish_run to copy it (``_copy_reused``).
-        """
-        cutoff = iso(now - max_age)
-        self.db.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS reused (url TEXT PRIMARY KEY, run_id INTEGER)"
-            " WITHOUT ROWID"
+        query = (
+            f"SELECT {_REUSED_COLUMNS} FROM temp.wanted w CROSS JOIN url_state s "
+            f"ON s.url = w.url {_REUSABLE}"
         )
-        self.db.execute("DELETE FROM temp.reused")
-        self._reused = set()
         with self._wanted(urls):
-            self.db.execute(
-                "INSERT INTO temp.reused (url, run_id) SELECT s.url, s.last_run_id "
-                "FROM temp.wanted w CROSS JOIN url_state s ON s.url = w.url "
-                "CROSS JOIN results r ON r.url = s.url AND r.run_id = s.last_run_id "
-                "WHERE r.outcome = 'ok' AND r.checked_at >= ?",
-                (cutoff,),
-            )
-        return {url for (url,) in self.db.execute("SELECT url FROM temp.reused")}
+            rows = self.db.execute(query, (iso(now - max_age),)).fetchall()
+        return {row[0]: from_row(row) for row in rows}
 
-    def load_reusable(self, chunk: int = 1000) -> Iterator[dict[str, UrlResult]]:
-        """The verdicts ``mark_reusable`` found, ``chunk`` at a time (the caller may yield
-        to its event loop between chunks)."""
-        cursor = self.db.execute(
-            f"SELECT {_SELECT_RESULT} FROM temp.reused t "
-            "CROSS JOIN results r ON r.url = t.url AND r.run_id = t.run_id"
-        )
-        while rows := cursor.fetchmany(chunk):
-            found = {row[0]: _result_from_row(row, from_cache=True) for row in rows}
-            self._reused.update(found.keys())
-            yield found
+    def reuse_into(self, work: Path, now: datetime, max_age: timedelta) -> int:
+        """``reusable_results`` for every URL of the work store at ``work`` that has no
+        verdict yet, written straight into its results (the verdict_rows exchange shape):
+        a re-run reuses ~95% of its URLs, and building each as a Python object only to
+        store it again was most of a re-run's bookkeeping. Returns how many were reused."""
+        self._attach(work)
+        try:
+            self.db.execute("BEGIN")
+            try:
+                reused = self.db.execute(_REUSE_INTO_WORK, (iso(now - max_age),)).rowcount
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+        finally:
+            self._detach()
+        return reused
+
+    def _attach(self, work: Path) -> None:
+        """The run's work store as schema ``work``; it is thrown away, so no journal."""
+        self.db.execute("ATTACH DATABASE ? AS work", (str(work),))
+        self.db.execute("PRAGMA work.journal_mode = OFF")
+        self.db.execute("PRAGMA work.synchronous = OFF")
+
+    def _detach(self) -> None:
+        if any(name == "work" for _, name, _ in self.db.execute("PRAGMA database_list")):
+            self.db.execute("DETACH DATABASE work")
 
     def latest_results(self, urls: Iterable[str]) -> dict[str, UrlResult]:
         """Each URL's latest stored verdict, whatever it was (for a 304: what did not change)."""
@@ -469,7 +431,7 @@ class HistoryStore:
         )
         with self._wanted(urls):
             rows = self.db.execute(query).fetchall()
-        return {row[0]: _result_from_row(row, from_cache=False) for row in rows}
+        return {row[0]: from_row(row, from_cache=False) for row in rows}
 
     def validators(self, urls: Iterable[str]) -> dict[str, Validators]:
         """The latest ETag / Last-Modified of each URL, for If-None-Match / If-Modified-Since."""
@@ -702,40 +664,29 @@ def _alive(pid: int | None) -> bool:
     return True
 
 
-# A reused verdict's row, copied into run ? as _result_row would have rebuilt it from
-# _result_from_row: final_url and elapsed_ms lose their NULLs the same way, attempts is 0
-# (no request was made), from_cache is 1, a half-known image size is dropped. Text columns
-# (checked_at, redirects, issues) are copied verbatim, which is what the Python round trip
-# gives for every row this module wrote.
-_COPY_REUSED = f"""
-INSERT OR REPLACE INTO results ({", ".join(_RESULT_COLUMNS)})
-SELECT r.url, :run, r.outcome, r.status, COALESCE(r.final_url, r.url), r.etag,
-       r.last_modified, COALESCE(r.elapsed_ms, 0), r.checked_at, r.failure, r.error,
-       r.redirects, r.content_type, r.content_length,
-       CASE WHEN r.image_height IS NOT NULL THEN r.image_width END,
-       CASE WHEN r.image_width IS NOT NULL THEN r.image_height END,
-       r.cache_fresh, r.freshness_lifetime_s, r.age_s, r.expires, r.cache_control,
-       r.cache_date, r.issues, 0, 1
-FROM temp.reused t CROSS JOIN results r ON r.url = t.url AND r.run_id = t.run_id
+# The latest verdict of a URL, when it is ok and not older than the cutoff.
+_REUSABLE = (
+    "CROSS JOIN results r ON r.url = s.url AND r.run_id = s.last_run_id "
+    "WHERE r.outcome = 'ok' AND r.checked_at >= ?"
+)
+# A reused verdict: no request was made for it this run.
+_REUSED_COLUMNS = ", ".join(
+    {"attempts": "0", "from_cache": "1"}.get(name, f"r.{name}") for name in COLUMNS
+)
+_REUSE_INTO_WORK = f"""
+INSERT INTO work.results ({column_list()}, requests, referrers)
+SELECT {_REUSED_COLUMNS}, 0, u.referrers
+FROM work.urls u CROSS JOIN url_state s ON s.url = u.url {_REUSABLE}
+AND NOT EXISTS (SELECT 1 FROM work.results w WHERE w.url = u.url)
 """
-
-
-def _copy_reused(
-    db: sqlite3.Connection, run_id: int, reused: set[str], copied: set[str]
-) -> set[str]:
-    """Copy the stored rows of the ``copied`` reused verdicts into ``run_id``.
-
-    temp.reused holds every URL reusable_results handed out; the few not to copy (their
-    verdict was replaced) are deleted from it first. Returns the URLs whose row is gone.
-    """
-    keep = copied
-    db.executemany("DELETE FROM temp.reused WHERE url = ?", ((u,) for u in reused if u not in keep))
-    done = db.execute(_COPY_REUSED, {"run": run_id}).rowcount
-    db.execute("DELETE FROM temp.reused")
-    if done == len(keep):
-        return set()
-    found = db.execute("SELECT url FROM results WHERE run_id = ?", (run_id,))
-    return keep - {u for (u,) in found}
+_COPY_FROM_WORK = f"""
+INSERT OR REPLACE INTO results ({", ".join(_RESULT_COLUMNS)})
+SELECT url, :run, {
+    ", ".join(
+        "COALESCE(checked_at, :now)" if name == "checked_at" else name for name in COLUMNS[1:]
+    )
+} FROM work.results
+"""
 
 
 _INSERT_JSON_ROWS = (
@@ -795,51 +746,10 @@ def _update_url_state(db: sqlite3.Connection, run_id: int) -> None:
 
 
 def _result_row(run_id: int, r: UrlResult) -> tuple[Any, ...]:
-    cache = r.cache
-    checked = r.checked_at or datetime.now(UTC)
-    return (
-        r.url, run_id, r.outcome.value, r.status, r.final_url,
-        cache.etag if cache else None, cache.last_modified if cache else None,
-        r.elapsed_ms, iso(checked), r.failure.value if r.failure else None, r.error,
-        json.dumps([[h.url, h.status] for h in r.redirects]) if r.redirects else None,
-        r.content_type, r.content_length,
-        r.image_size[0] if r.image_size else None, r.image_size[1] if r.image_size else None,
-        None if cache is None or cache.fresh is None else int(cache.fresh),
-        cache.freshness_lifetime_s if cache else None, cache.age_s if cache else None,
-        cache.expires if cache else None, cache.cache_control if cache else None,
-        cache.date if cache else None,
-        json.dumps(list(r.issues)) if r.issues else None, r.attempts, int(r.from_cache),
-    )  # fmt: skip
-
-
-def _result_from_row(row: Sequence[Any], from_cache: bool) -> UrlResult:
-    (url, _run, outcome, status, final_url, etag, last_modified, elapsed, checked, failure,
-     error, redirects, content_type, length, width, height, fresh, lifetime, age, expires,
-     cache_control, cache_date, issues, _attempts, _cached) = row  # fmt: skip
-    cache = CacheInfo(
-        fresh=None if fresh is None else bool(fresh), freshness_lifetime_s=lifetime, age_s=age,
-        etag=etag, last_modified=last_modified, expires=expires, cache_control=cache_control,
-        date=cache_date,
-    )  # fmt: skip
-    return UrlResult(
-        url=url,
-        outcome=_enum(Outcome, outcome) or Outcome.INVALID,
-        status=status,
-        final_url=final_url or url,
-        redirects=tuple(Hop(u, s) for u, s in json.loads(redirects)) if redirects else (),
-        error=error,
-        failure=_enum(FailureKind, failure),
-        content_type=content_type,
-        elapsed_ms=elapsed or 0,
-        attempts=0,
-        requests=0,
-        from_cache=from_cache,
-        cache=cache,
-        issues=tuple(json.loads(issues)) if issues else (),
-        content_length=length,
-        image_size=(width, height) if width is not None and height is not None else None,
-        checked_at=parse_iso(checked),
-    )
+    url, *rest = to_row(r)
+    if rest[6] is None:  # checked_at
+        rest[6] = iso(datetime.now(UTC))
+    return (url, run_id, *rest)
 
 
 def _enum(kind: Any, value: str | None) -> Any:

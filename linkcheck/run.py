@@ -38,7 +38,7 @@ from linkcheck.report_source import StoredReport
 from linkcheck.sitefiles import check_site_file, is_site_url
 from linkcheck.status import parse_accept
 from linkcheck.unpublish import article_link, unpublish_decision
-from linkcheck.workstore import WorkStore
+from linkcheck.workstore import RecordRow, WorkStore
 
 
 class ProgressSink(Protocol):
@@ -105,22 +105,18 @@ async def _check(
     with open_history(config.history) or contextlib.nullcontext() as store:
         run_id = store.start_run(started, config.digest()) if store else None
         read = collect_into(work, paths, config, store)
-        reused = plan_checks(work, read.base_url, config, store, started)
-        # The reused verdicts are loaded while the requests are in flight: that CPU work
-        # would otherwise wait for the network, or the network for it.
-        loading = asyncio.create_task(load_reused(store, work, reused))
+        plan_checks(work, read.base_url, config, store, started)
         total = work.queue_unknown()
         fetched = await fetch_checks(
             _with_validators(work.queued_checks(), store), total, work, config, store, progress
         )
-        loaded = await _finish_loading(loading)
         twins = https_twins(work, config) if fetched.complete else {}
         work.set_twins(twins)
         twin_checks = [UrlCheck(t, frozenset({Role.OTHER})) for t in sorted(set(twins.values()))]
         twin_fetched = await fetch_checks(
             twin_checks, len(twin_checks), work, config, store, progress, "https twins"
         )
-        complete = fetched.complete and twin_fetched.complete and loaded
+        complete = fetched.complete and twin_fetched.complete
         finished = now or datetime.now(UTC)
         memory = await recall(store, run_id, work, config, finished)
         run = RunInfo(
@@ -131,7 +127,7 @@ async def _check(
             complete=complete,
             skipped_files=len(read.skipped_files),
         )
-        writing = _start_writing(store, run_id, work) if complete else None
+        writing = _start_writing(store, run_id, work, finished) if complete else None
         try:
             report = write_report_rows(
                 work, run, read.errors, memory.changes, _assessor(work, memory, config, finished)
@@ -151,20 +147,19 @@ async def _check(
 
 
 def _start_writing(
-    store: HistoryStore | None, run_id: int | None, work: WorkStore
+    store: HistoryStore | None, run_id: int | None, work: WorkStore, now: datetime
 ) -> Future[None] | None:
-    """Write the run's fresh verdicts to history from a worker thread while the report's
-    rows are written: SQLite works without the GIL, and copying the reused rows and
-    inserting the new ones (~1 s of a 2,000-record re-run) then costs no wall time.
-    ``complete_run`` commits them in the same transaction; the store is not used by the
-    main thread meanwhile, and the thread reads the work store through its own connection.
+    """Write the run's verdicts to history from a worker thread while the report's rows are
+    written: the copy runs inside SQLite, without the GIL, so it costs no wall time.
+    ``complete_run`` commits it; the store is not used by the main thread meanwhile, and
+    the main thread only reads the work store's verdicts while they are copied.
     """
     if store is None or run_id is None:
         return None
+    work.flush()
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="history")
     try:
-        again = lambda urls: work.results_for(urls, own_connection=True).values()  # noqa: E731
-        return pool.submit(store.write_results, run_id, work.fresh_results(), again)
+        return pool.submit(store.write_run, run_id, work.path, now)
     finally:
         pool.shutdown(wait=False)
 
@@ -188,9 +183,9 @@ def plan_checks(
     config: Config,
     store: HistoryStore | None,
     now: datetime,
-) -> set[str]:
-    """Verdicts known without a request go into ``work`` (offline site files); returns the
-    URLs whose verdict history holds for reuse (loaded by ``load_reused``)."""
+) -> None:
+    """Verdicts known without a request go into ``work``: offline site files, and the fresh
+    ``ok`` verdicts history holds (copied inside SQLite)."""
     if config.site.root_dir and base_url:
         root = Path(config.site.root_dir)
         work.put_results(
@@ -198,13 +193,10 @@ def plan_checks(
             for url in work.iter_urls()
             if is_site_url(url, base_url)
         )
-    reused: set[str] = set()
     if store is not None:
         max_age = timedelta(hours=config.history.ok_max_age_h)
         if max_age:  # 0 means: request everything again
-            reused = store.mark_reusable(work.urls_without_result(), now, max_age)
-            work.plan_elsewhere(reused)
-    return reused
+            store.reuse_into(work.path, now, max_age)
 
 
 def _with_validators(checks: Iterator[UrlCheck], store: HistoryStore | None) -> Iterator[UrlCheck]:
@@ -217,30 +209,6 @@ def _with_validators(checks: Iterator[UrlCheck], store: HistoryStore | None) -> 
         for item in page:
             found = validators.get(item.url)
             yield dataclasses.replace(item, validators=found) if found else item
-
-
-async def load_reused(store: HistoryStore | None, work: WorkStore, urls: set[str]) -> None:
-    """The reused verdicts into ``work``, a chunk at a time, letting the fetch run between
-    chunks: small chunks (~1.5 ms each) keep the event loop answering the requests in flight."""
-    if store is None or not urls:
-        return
-    for chunk in store.load_reusable(chunk=200):
-        work.put_results(chunk.values())
-        await asyncio.sleep(0)
-
-
-async def _finish_loading(loading: asyncio.Task[None]) -> bool:
-    """False when a Ctrl-C came while waiting for the reused verdicts.
-
-    Loading sends no request, so it is let finish: the interrupted run still reports
-    every URL it knows, as an interrupted fetch does.
-    """
-    try:
-        await asyncio.shield(loading)
-        return True
-    except asyncio.CancelledError:
-        await loading
-        return False
 
 
 def https_twins(work: WorkStore, config: Config) -> dict[str, str]:
@@ -410,83 +378,109 @@ async def recall(
 
 # ---------------------------------------------------------------- records
 
+# Records whose links' verdicts are read together.
+RECORDS_PER_LOOKUP = 200
+
 
 def _assessor(
     work: WorkStore, memory: Memory, config: Config, now: datetime
 ) -> Iterator[tuple[RecordHealth, dict[str, Any], bool]]:
     """Each record's verdict, its additive report fields and whether it is notable (flagged,
     or a link that is not a listed ``ok`` URL), in the report's order."""
-    duplicates = work.duplicate_originals()
+    facts = _Shared(work.duplicate_originals(), memory, config, now)
     verdicts = _Verdicts(work)
     has_twins = work.has_twins()
-    for record, links, record_only, digest in work.records():
-        results = verdicts.get([link.url for link in links if link.url])
-        twin_results: dict[str, UrlResult] = {}
+    records = work.records()
+    # The verdicts of a batch of records in a few queries: one query per record cost
+    # more than the record's own checks.
+    while batch := list(itertools.islice(records, RECORDS_PER_LOOKUP)):
+        known = verdicts.get({link.url for _, links, _, _ in batch for link in links if link.url})
+        twins: dict[str, UrlResult] = {}
         if has_twins:
-            twins = work.twins_for([u for u in results if u.startswith("http://")])
-            found = verdicts.get(twins.values())
-            twin_results = {url: found[t] for url, t in twins.items() if t in found}
-        findings = recordchecks.record_findings(
-            record,
-            links,
-            results,
-            config.content,
-            duplicates=duplicates,
-            https_twins=twin_results,
-            first_seen=memory.first_seen,
-            record_only=record_only,
-        )
-        article = article_link(links)
-        url = article.url if article else None
-        flag, reasons, since = unpublish_decision(
-            record,
-            url,
-            results.get(url) if url else None,
-            memory.streaks.get(url) if url else None,
-            config.unpublish,
-            now,
-            memory.archived.get(url) if url else None,
-        )
-        assessed = health.assess(record, links, results, findings, reasons if flag else ())
-        extra = {
-            "sha256": digest,
-            "unpublish_since": since if flag else None,
-            "archive_url": memory.archived.get(url) if url else None,
-        }
-        notable = flag or any(
-            link.url is None or (r := results.get(link.url)) is None or r.outcome is not Outcome.OK
-            for link in links
-        )
-        yield assessed, extra, notable
+            twin_of = work.twins_for([u for u in known if u.startswith("http://")])
+            found = verdicts.get(twin_of.values())
+            twins = {url: found[t] for url, t in twin_of.items() if t in found}
+        for row in batch:
+            yield _assess(row, known, twins, facts)
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What every record's assessment needs from the run as a whole."""
+
+    duplicates: dict[str, list[str]]
+    memory: Memory
+    config: Config
+    now: datetime
+
+
+def _assess(
+    row: RecordRow, known: Mapping[str, UrlResult], twins: Mapping[str, UrlResult], facts: _Shared
+) -> tuple[RecordHealth, dict[str, Any], bool]:
+    """One record's verdict (see ``_assessor``); ``known`` and ``twins`` hold its links'
+    verdicts and the verdicts on their https twins, among others."""
+    record, links, record_only, digest = row
+    memory, config = facts.memory, facts.config
+    results = {link.url: known[link.url] for link in links if link.url and link.url in known}
+    twin_results = {url: twins[url] for url in results if url in twins}
+    findings = recordchecks.record_findings(
+        record,
+        links,
+        results,
+        config.content,
+        duplicates=facts.duplicates,
+        https_twins=twin_results,
+        first_seen=memory.first_seen,
+        record_only=record_only,
+    )
+    article = article_link(links)
+    url = article.url if article else None
+    flag, reasons, since = unpublish_decision(
+        record,
+        url,
+        results.get(url) if url else None,
+        memory.streaks.get(url) if url else None,
+        config.unpublish,
+        facts.now,
+        memory.archived.get(url) if url else None,
+    )
+    assessed = health.assess(record, links, results, findings, reasons if flag else ())
+    extra = {
+        "sha256": digest,
+        "unpublish_since": since if flag else None,
+        "archive_url": memory.archived.get(url) if url else None,
+    }
+    notable = flag or any(
+        link.url is None or (r := results.get(link.url)) is None or r.outcome is not Outcome.OK
+        for link in links
+    )
+    return assessed, extra, notable
 
 
 class _Verdicts:
-    """Verdicts by URL from the work store, the most shared ones kept at hand.
+    """Verdicts by URL from the work store, the most linked ones read once and kept.
 
-    Provider logos and popular articles are linked by thousands of records; reading
-    and unpickling them again for each record would double the assessment's time.
-    The cache is emptied when full: cheap, and the popular ones come straight back.
+    Provider logos and popular articles are linked by thousands of records, most URLs by
+    one record: the ``PINNED`` most linked URLs are read up front and kept, every other
+    verdict is read when a batch of records needs it, and not kept. (An emptied-when-full
+    cache read a third of the verdicts twice.)
     """
 
-    LIMIT = 20_000
+    PINNED = 20_000
 
     def __init__(self, work: WorkStore) -> None:
         self.work = work
-        self.cache: dict[str, UrlResult] = {}
+        self.pinned = work.most_linked_results(self.PINNED)
 
     def get(self, urls: Iterable[str]) -> dict[str, UrlResult]:
         found = {}
         missing = []
         for url in urls:
-            hit = self.cache.get(url)
+            hit = self.pinned.get(url)
             if hit is None:
                 missing.append(url)
             else:
                 found[url] = hit
         if missing:
-            loaded = self.work.results_for(missing)
-            if len(self.cache) + len(loaded) > self.LIMIT:
-                self.cache.clear()
-            self.cache.update(loaded)
-            found.update(loaded)
+            found.update(self.work.results_for(missing))
         return found

@@ -268,3 +268,24 @@ def test_report_command_refuses_what_is_not_a_report(
     bogus.write_text('{"hello": 1}')
     assert main(["report", str(bogus), "--html", str(tmp_path / "x.html")]) == 2
     assert "not a linkcheck report" in capsys.readouterr().err
+
+
+def test_a_stored_parse_gives_back_every_record_link_and_error(tmp_path: Path) -> None:
+    page = tmp_path / "a.md"
+    page.write_text(
+        "---\ntitle: A\npublished: true\noriginalUrl: https://a.test/x\nwebUrl: 'not a url'\n"
+        "images:\n  - url: https://a.test/i.png\n---\nbody\n",
+        encoding="utf-8",
+    )
+    broken = tmp_path / "b.md"
+    broken.write_text("---\ntitle: [unclosed\n---\n", encoding="utf-8")
+    for path in (page, broken):
+        read = inputs.read_files([str(path)])[0]
+        links = inputs.extract_all(read.records, None)
+        stored = inputs.pack_parse(read, links, {})
+        head = inputs.unpack_head(stored.payload)
+        assert head == stored
+        assert (head.records, head.errors, head.skipped) == (len(read.records), read.errors, False)
+        assert inputs.unpack_parse(stored.payload) == (read, links, {})
+    assert [row[1] for row in stored.links] == []  # the broken file has no links
+    assert head.errors and head.errors[0].line  # its error keeps the line

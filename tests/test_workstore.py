@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from linkcheck.inputs import FileParse
+from linkcheck.history import HistoryStore
+from linkcheck.inputs import StoredParse, pack_parse
 from linkcheck.model import (
     CacheInfo,
     FailureKind,
@@ -20,19 +22,19 @@ from linkcheck.model import (
     UrlResult,
 )
 from linkcheck.records import FileRead
-from linkcheck.workstore import WorkStore, pack_result, unpack_result
+from linkcheck.workstore import WorkStore
 
 
-def record(source: str, *links: tuple[str, Role, str | None]) -> FileParse:
+def record(source: str, *links: tuple[str, Role, str | None]) -> StoredParse:
     rec = Record(source=source, index=0, fields={"title": source})
     refs = [
         LinkRef(rec.key, field, role, url or "not a url", url, invalid_reason=None if url else "x")
         for field, role, url in links
     ]
-    return FileRead(source, (rec,), digest=f"sha-{source}"), {rec.key: refs}, {}, None
+    return pack_parse(FileRead(source, (rec,), digest=f"sha-{source}"), {rec.key: refs}, {})
 
 
-def fill(work: WorkStore, rows: list[FileParse]) -> None:
+def fill(work: WorkStore, rows: list[StoredParse]) -> None:
     work.add_files(rows)
     work.end_of_records()
 
@@ -76,7 +78,7 @@ def test_queue_spreads_each_host_over_the_whole_queue(work: WorkStore) -> None:
         assert order[start : start + 20].count("small.test") == 2
 
 
-def test_known_and_planned_urls_are_not_queued(work: WorkStore) -> None:
+def test_known_and_reused_urls_are_not_queued(work: WorkStore, tmp_path: Path) -> None:
     fill(
         work,
         [
@@ -89,7 +91,16 @@ def test_known_and_planned_urls_are_not_queued(work: WorkStore) -> None:
         ],
     )
     work.put_results([UrlResult("https://a.test/1", Outcome.OK, 200, "https://a.test/1")])
-    work.plan_elsewhere(["https://a.test/2"])
+    now = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
+    with HistoryStore(tmp_path / "history.sqlite") as store:
+        old = [
+            UrlResult(u, Outcome.OK, 200, u, checked_at=now)
+            for u in ("https://a.test/1", "https://a.test/2")
+        ]
+        store.finish_run(store.start_run(now), old)
+        # a.test/1 has a verdict of this run already: history's is not copied over it.
+        assert store.reuse_into(work.path, now, timedelta(hours=1)) == 1
+    assert work.results_for(["https://a.test/2"])["https://a.test/2"].from_cache
     assert work.queue_unknown() == 1
     assert [c.url for c in work.queued_checks()] == ["https://a.test/3"]
 
@@ -136,7 +147,7 @@ def test_duplicate_originals_name_every_holder_once(work: WorkStore) -> None:
     assert work.duplicate_originals() == {"https://a.test/same": ["a.md", "b.md"]}
 
 
-def test_a_verdict_survives_packing_field_for_field() -> None:
+def test_a_verdict_survives_the_store_field_for_field(work: WorkStore) -> None:
     full = UrlResult(
         url="https://a.test/x",
         outcome=Outcome.UNREACHABLE,
@@ -158,8 +169,13 @@ def test_a_verdict_survives_packing_field_for_field() -> None:
         checked_at=datetime(2026, 11, 26, 6, 1, 2, 345678, tzinfo=UTC),
     )
     bare = UrlResult("https://b.test/", Outcome.OK, None, "https://b.test/")
-    for result in (full, bare):
-        assert unpack_result(pack_result(result)) == result
+    work.put_results([full, bare])
+    got = work.results_for([full.url, bare.url])
+    # Times are kept to the second, as the report and history show them.
+    assert got[full.url] == dataclasses.replace(
+        full, checked_at=full.checked_at.replace(microsecond=0)
+    )
+    assert got[bare.url] == bare
 
 
 def test_results_for_reads_what_was_buffered(work: WorkStore) -> None:
@@ -174,3 +190,47 @@ def test_close_removes_the_files(tmp_path: Path) -> None:
     store.close()
     assert not folder.exists()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_history_gets_every_verdict_and_gives_back_only_fresh_ok_ones(
+    work: WorkStore, tmp_path: Path
+) -> None:
+    urls = [f"https://a.test/{n}" for n in range(4)]
+    fill(work, [record("a.md", *(("webUrl", Role.WEB, u) for u in urls))])
+    now = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
+    cache = CacheInfo(True, 600, 5, '"e"', None, None, "max-age=600")
+    work.put_results(
+        [
+            UrlResult(urls[0], Outcome.OK, 200, urls[0], cache=cache, attempts=1, checked_at=now),
+            UrlResult(urls[1], Outcome.BROKEN, 404, urls[1], checked_at=now),
+            UrlResult(urls[2], Outcome.OK, 200, urls[2]),  # no time: history stamps it
+        ]
+    )
+    with HistoryStore(tmp_path / "history.sqlite") as store:
+        run_id = store.start_run(now)
+        store.write_run(run_id, work.path, now)
+        store.complete_run(run_id, {}, now)
+        assert [name for _, name, _ in store.db.execute("PRAGMA database_list")] == ["main"]
+        assert {url for url in urls if store.url_history(url)} == set(urls[:3])
+        with WorkStore(str(tmp_path)) as second:
+            fill(second, [record("a.md", *(("webUrl", Role.WEB, u) for u in urls))])
+            assert store.reuse_into(second.path, now, timedelta(hours=1)) == 2
+            got = second.results_for(urls)
+    assert set(got) == {urls[0], urls[2]}  # the 404 is asked again
+    assert got[urls[0]].cache == cache
+    assert got[urls[0]].from_cache and got[urls[0]].attempts == 0
+    assert got[urls[0]].referrers == 1
+
+
+def test_most_linked_results_are_those_linked_more_than_once_most_first(work: WorkStore) -> None:
+    urls = {"https://a.test/3": 3, "https://a.test/2": 2, "https://a.test/1": 1}
+    fill(
+        work,
+        [
+            record(f"{n}.md", *(("webUrl", Role.WEB, u) for u, times in urls.items() if times > n))
+            for n in range(3)
+        ],
+    )
+    work.put_results([UrlResult(u, Outcome.OK, 200, u) for u in urls])
+    assert list(work.most_linked_results(1)) == ["https://a.test/3"]
+    assert list(work.most_linked_results(5)) == ["https://a.test/3", "https://a.test/2"]
