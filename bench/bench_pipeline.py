@@ -14,7 +14,7 @@ measures, each a median over ``--repeat`` runs, side by side in one run:
      wrapper around ``linkcheck.fetch.read_capped`` in the child; the product is
      not changed for it);
   c) issue 3: peak RSS of the child (``os.wait4``) on ``--rss-records`` records,
-     zero latency, history off.
+     zero latency, history off (``--rss-history``: a first and a second run with history).
 
 The local web serves http (TLS is not the subject), so the https-twin pass is off
 (``--no-content-insecure-url``): with the original https URLs it asks nothing.
@@ -22,6 +22,7 @@ The local web serves http (TLS is not the subject), so the https-twin pass is of
     .venv/bin/python bench/bench_pipeline.py                       # a) and b), 2000 records
     .venv/bin/python bench/bench_pipeline.py --records 10000 --repeat 3 --parts a
     .venv/bin/python bench/bench_pipeline.py --parts c --rss-records 100000
+    .venv/bin/python bench/bench_pipeline.py --parts c --rss-records 100000 --rss-history
 """
 
 from __future__ import annotations
@@ -296,17 +297,24 @@ def part_b(records: Path, workdir: Path, repeat: int) -> None:
         )
 
 
-def part_c(records: int, workdir: Path) -> None:
-    """Issue 3: peak RSS of the whole check, zero latency, history off."""
+def part_c(records: int, workdir: Path, history: bool) -> None:
+    """Issue 3: peak RSS of the whole check, zero latency; history off, or with ``history``
+    a first run into an empty store and a second run over the same records."""
     corpus, web = corpus_on_web(records, workdir, f"rss-{records}", "0-0")
+    store = workdir / "history-c.sqlite"
+    runs = (["--history", str(store)],) * 2 if history else (["--no-history-enabled"],)
     try:
-        result = run_cli([str(corpus), "--no-history-enabled"], workdir)
+        for n, options in enumerate(runs, start=1):
+            result = run_cli([str(corpus), *options], workdir)
+            which = f"history on, run {n}" if history else "history off"
+            print(
+                f"c) issue 3: {records} records, {which}: "
+                f"peak RSS {result.rss_mb:.0f} MB (target < 300 MB), "
+                f"{result.wall:.1f} s, {result.requests} requests",
+                flush=True,
+            )
     finally:
         web.close()
-    print(
-        f"c) issue 3: {records} records: peak RSS {result.rss_mb:.0f} MB (target < 300 MB), "
-        f"{result.wall:.1f} s, {result.requests} requests"
-    )
 
 
 def main() -> None:
@@ -316,6 +324,9 @@ def main() -> None:
     parser.add_argument("--latency-ms", default="20-80", help="MIN-MAX per request")
     parser.add_argument("--parts", default="ab", help="any of a, b, c")
     parser.add_argument("--rss-records", type=int, default=100_000, help="records for c)")
+    parser.add_argument(
+        "--rss-history", action="store_true", help="c) with history: a first and a second run"
+    )
     parser.add_argument("--counted-cli", help=argparse.SUPPRESS)
     args, rest = parser.parse_known_args()
     if args.counted_cli:
@@ -334,7 +345,7 @@ def main() -> None:
             finally:
                 web.close()
         if "c" in args.parts:
-            part_c(args.rss_records, workdir)
+            part_c(args.rss_records, workdir, args.rss_history)
 
 
 if __name__ == "__main__":

@@ -8,12 +8,15 @@ A Content-Security-Policy with the hashes of the one inline script and style for
 every other script, style, image and connection: the file never touches the network,
 and nothing in a record can run.
 
-The page is written as a stream (``write_html``): a first pass over the URLs gathers the
-per-host numbers and the first rows shown without JavaScript, a first pass over the
-records the rows, anchors and counts the summary needs; then the template is generated
-piece by piece, and the script's data is emitted in batches of rows during a second pass
-over each list. Only capped row lists, per-host numbers and the records' anchor slugs
-are held, never a list of every URL or record.
+The page is written as a stream (``write_html``): per-host numbers, counts and the first
+rows shown without JavaScript are gathered first, then the template is generated piece by
+piece, and the script's data is emitted in batches of rows during a pass over each list.
+Of a stored report (a run's) every one of those comes from columns written with its rows
+(report_rows): per-host numbers are a GROUP BY, the script's rows stored text, and no
+entry is decoded but the few rows shown. A plain report dict is walked instead, with the
+same row functions (``url_script_parts``, ``record_script``), so both give the same bytes.
+Only capped row lists, per-host numbers and (for a dict) the records' anchor slugs are
+held, never a list of every URL or record.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ import orjson
 from markupsafe import Markup
 
 from linkcheck.output import runs, write_chunks
-from linkcheck.report_source import Report, Tally, as_report
+from linkcheck.report_source import Report, StoredReport, as_report
 from linkcheck.report_view import (
     HEALTHS,
     NO_HOST,
@@ -43,11 +46,11 @@ from linkcheck.report_view import (
     ROLES,
     Anchors,
     HostStats,
-    HostTally,
     batches,
     fail_on,
     host_of,
     record_key,
+    report_host_stats,
     safe_href,
     url_anchor,
     why,
@@ -156,6 +159,8 @@ def _ascii_json(data: Any) -> str:
         text = orjson.dumps(data).decode()
     except (orjson.JSONEncodeError, TypeError):
         return json.dumps(data, ensure_ascii=True, separators=(",", ":"))
+    if text.isascii() and "\x7f" not in text:
+        return text  # most rows: a C scan instead of a regex one
     return _NOT_ASCII.sub(_u_escape, text)
 
 
@@ -168,41 +173,14 @@ def _u_escape(match: re.Match[str]) -> str:
     return f"\\u{0xD800 | (code >> 10):04x}\\u{0xDC00 | (code & 0x3FF):04x}"
 
 
-@dataclass
-class _UrlPass:
-    """What the first pass over the URLs keeps: per-host numbers and counts. It reads each
-    URL's ``tally`` only (no entry is decoded); the first rows are fetched afterwards."""
-
-    failing: frozenset[str]
-    hosts: HostTally
-    bad_count: int = 0
-    rest_count: int = 0
-    outcomes: Counter[str] = field(default_factory=Counter)
-
-    def add(self, values: Tally) -> None:
-        self.hosts.add_tally(values)
-        outcome = values[1]
-        self.outcomes[outcome] += 1
-        if outcome in self.failing:
-            self.bad_count += 1
-        elif outcome != "ok":
-            self.rest_count += 1
-
-    def ssr_urls(self, report: Report) -> list[Mapping[str, Any]]:
-        """Failing URLs first, then the other ones that are not ok."""
-        bad = list(islice(report.urls(outcomes=self.failing), SSR_ROWS))
-        others = [o for o in self.outcomes if o not in self.failing and o != "ok"]
-        rest = list(islice(report.urls(outcomes=others), SSR_ROWS)) if others else []
-        return (bad + rest)[:SSR_ROWS]
-
-
 # The server-rendered records, worst first: flagged and broken, flagged, broken, warning.
 _RANK = {"broken": 0, "warning": 1, "ok": 2}
 
 
 @dataclass
 class _RecordPass:
-    """What the first pass over the records keeps: capped rows and counts."""
+    """What a pass over a plain report's records keeps: capped rows and counts (a stored
+    report answers the same from its columns: ``_stored_records``)."""
 
     flagged: list[tuple[Mapping[str, Any], str]] = field(default_factory=list)
     flagged_count: int = 0
@@ -210,7 +188,7 @@ class _RecordPass:
         default_factory=dict
     )
     problem_count: int = 0
-    healths: Counter[str] = field(default_factory=Counter)
+    healths: Counter[Any] = field(default_factory=Counter)
 
     def add(self, record: Mapping[str, Any], anchor: str) -> None:
         self.healths[record.get("health")] += 1
@@ -232,20 +210,51 @@ class _RecordPass:
         return [row for rank in sorted(self.problems) for row in self.problems[rank]][:SSR_ROWS]
 
 
+def _record_pass(report: Report) -> _RecordPass:
+    """Rows and counts of the records: one pass over a plain report, a few queries of a
+    stored one's columns (its health, unpublish and anchor columns)."""
+    if not isinstance(report, StoredReport):
+        found = _RecordPass()
+        anchors = Anchors()
+        for record in report.records():
+            found.add(record, anchors.next(record))
+        return found
+    flagged_count, flagged = report.flagged(UNPUB_ROWS)
+    problem_count, problems = report.problems(SSR_ROWS)
+    return _RecordPass(
+        flagged=flagged,  # type: ignore[arg-type]
+        flagged_count=flagged_count,
+        problems={(False, 0): problems},  # type: ignore[dict-item]  # ranked already
+        problem_count=problem_count,
+        healths=Counter(report.health_counts()),
+    )
+
+
+def _outcome_counts(report: Report) -> Counter[str]:
+    if isinstance(report, StoredReport):
+        return Counter(report.outcome_counts())
+    return Counter(outcome for _, outcome, _, _ in report.url_tallies())
+
+
+def _ssr_urls(report: Report, failing: frozenset[str], outcomes: Counter[str]) -> list[Any]:
+    """Failing URLs first, then the other ones that are not ok."""
+    bad = list(islice(report.urls(outcomes=failing), SSR_ROWS))
+    others = [o for o in outcomes if o not in failing and o != "ok"]
+    rest = list(islice(report.urls(outcomes=others), SSR_ROWS)) if others else []
+    return (bad + rest)[:SSR_ROWS]
+
+
 def build_view(report: Report | Mapping[str, Any]) -> dict[str, Any]:
     """Everything the template shows; ``data_json`` streams the script's data when iterated."""
     report = as_report(report)
     failing = fail_on(report)
-    url_pass = _UrlPass(failing, HostTally(failing))
-    for values in report.url_tallies():
-        url_pass.add(values)
-    hosts = url_pass.hosts.stats()
-    record_pass = _RecordPass()
-    anchors = Anchors()
-    for record in report.records():
-        record_pass.add(record, anchors.next(record))
+    hosts = report_host_stats(report, failing)
+    outcomes = _outcome_counts(report)
+    bad_count = sum(n for o, n in outcomes.items() if o in failing)
+    rest_count = sum(n for o, n in outcomes.items() if o not in failing and o != "ok")
+    record_pass = _record_pass(report)
     summary = report.get("summary", {})
-    by_outcome = _by_outcome(summary, url_pass.outcomes)
+    by_outcome = _by_outcome(summary, outcomes)
     ssr_records = _ssr_records(report, record_pass.ssr_records(), failing)
     return {
         "report": report.head,
@@ -264,8 +273,8 @@ def build_view(report: Report | Mapping[str, Any]) -> dict[str, Any]:
         "host_chart": _host_chart(hosts, failing),
         "ssr_records": ssr_records,
         "ssr_records_more": max(0, record_pass.problem_count - SSR_ROWS),
-        "ssr_urls": url_pass.ssr_urls(report),
-        "ssr_urls_more": max(0, url_pass.bad_count + url_pass.rest_count - SSR_ROWS),
+        "ssr_urls": _ssr_urls(report, failing, outcomes),
+        "ssr_urls_more": max(0, bad_count + rest_count - SSR_ROWS),
         "ssr_hosts": hosts[:SSR_ROWS],
         "ssr_hosts_more": max(0, len(hosts) - SSR_ROWS),
         "url_anchor": url_anchor,
@@ -342,44 +351,61 @@ def _script_data(report: Report, hosts: list[HostStats], failing) -> Iterator[Ma
         ],
     }
     host_pos = {h.host: i for i, h in enumerate(hosts)}
-    outcome_pos = {o: i for i, o in enumerate(OUTCOMES)}
-    role_pos = {r: i for i, r in enumerate(ROLES)}
     yield Markup(embed_json(head)[:-1] + ',"urls":')
-    yield from _json_list(
-        [_url_row(u, outcome_pos, host_pos) for u in batch]
-        for batch in batches(report.urls(), DATA_BATCH)
-    )
+    yield from _json_list(_url_texts(report, host_pos))
     yield Markup(',"records":')
-    yield from _json_list(_record_rows(report, role_pos))
+    yield from _json_list(_record_texts(report))
     yield Markup(',"noHost":' + embed_json(NO_HOST) + "}")
 
 
-def _record_rows(report: Report, role_pos: Mapping[str, int]) -> Iterator[list[list[Any]]]:
-    """Record rows in batches; each batch asks the positions of just its links' URLs."""
+def _url_texts(report: Report, host_pos: Mapping[str, int]) -> Iterator[str]:
+    """``embed_json`` of each URL's script row; a stored report keeps them but for the
+    host's index (hosts are ranked only once every URL is known)."""
+    if isinstance(report, StoredReport):
+        for head, host, tail in report.url_scripts():
+            yield f"{head},{host_pos.get(host, 0)},{tail}"
+        return
+    for u in report.urls():
+        head, tail = url_script_parts(u)
+        yield f"{head},{host_pos.get(host_of(u['url']), 0)},{tail}"
+
+
+def _record_texts(report: Report) -> Iterator[str]:
+    """``embed_json`` of each record's script row: stored, or made in batches, each asking
+    the positions of just its links' URLs."""
+    if isinstance(report, StoredReport):
+        yield from report.record_scripts()
+        return
     anchors = Anchors()
     for batch in batches(report.records()):
         url_pos = report.positions(
             link.get("url") or "" for r in batch for link in r.get("links", ())
         )
-        yield [_record_row(r, anchors.next(r), url_pos, role_pos) for r in batch]
+        for r in batch:
+            yield record_script(r, anchors.next(r), url_pos)
 
 
-def _json_list(row_batches: Iterable[list[Any]]) -> Iterator[Markup]:
-    """``embed_json`` of the concatenated batches, one piece per batch."""
+def _json_list(texts: Iterable[str]) -> Iterator[Markup]:
+    """A JSON list of the given element texts, ``DATA_BATCH`` elements a piece."""
     glue = "["
-    for rows in row_batches:
-        if rows:
-            yield Markup(glue + embed_json(rows)[1:-1])
-            glue = ","
+    for batch in batches(texts, DATA_BATCH):
+        yield Markup(glue + ",".join(batch))
+        glue = ","
     yield Markup("[]" if glue == "[" else "]")
 
 
-def _url_row(u: Mapping[str, Any], outcome_pos, host_pos) -> list[Any]:
+_OUTCOME_POS = {o: i for i, o in enumerate(OUTCOMES)}
+_ROLE_POS = {r: i for i, r in enumerate(ROLES)}
+
+
+def url_script_parts(u: Mapping[str, Any]) -> tuple[str, str]:
+    """``embed_json`` of a URL's script row, cut around its host's index: the text before
+    the comma that precedes it and the text after the comma that follows it."""
     cache_info = u.get("cache") or {}
     fresh = cache_info.get("fresh")
-    return [
+    head = [
         u["url"],
-        outcome_pos.get(u["outcome"], len(OUTCOMES) - 1),
+        _OUTCOME_POS.get(u["outcome"], len(OUTCOMES) - 1),
         u.get("status"),
         u.get("final_url") if u.get("final_url") != u["url"] else "",
         [[h.get("url"), h.get("status")] for h in u.get("redirects") or ()],
@@ -388,37 +414,52 @@ def _url_row(u: Mapping[str, Any], outcome_pos, host_pos) -> list[Any]:
         list(u.get("issues") or ()),
         int(u.get("referrers") or 0),
         u.get("error"),
-        host_pos.get(host_of(u["url"]), 0),
-        int(bool(u.get("from_cache"))),
-        url_anchor(u["url"]),
-        cache_info.get("age_s"),
-        cache_info.get("freshness_lifetime_s"),
     ]
+    age, lifetime = cache_info.get("age_s"), cache_info.get("freshness_lifetime_s")
+    anchor = url_anchor(u["url"])
+    from_cache = int(bool(u.get("from_cache")))
+    if _plain_int(age) and _plain_int(lifetime):
+        # What embed_json writes for these, without encoding (1 of 2 encodes per URL).
+        tail = f'{from_cache},"{anchor}",{_int_json(age)},{_int_json(lifetime)}]'
+    else:
+        tail = embed_json([from_cache, anchor, age, lifetime])[1:]
+    return embed_json(head)[:-1], tail
 
 
-def _record_row(r: Mapping[str, Any], anchor: str, url_pos, role_pos) -> list[Any]:
+def _plain_int(value: Any) -> bool:
+    return value is None or type(value) is int
+
+
+def _int_json(value: int | None) -> str:
+    return "null" if value is None else str(value)
+
+
+def record_script(r: Mapping[str, Any], anchor: str, url_pos: Mapping[str, int]) -> str:
+    """``embed_json`` of a record's script row; ``url_pos`` holds its links' URL positions."""
     links = []
     for link in r.get("links", ()):
         url = link.get("url") or ""
         row = [
             link.get("field", ""),
-            role_pos.get(link.get("role"), len(ROLES) - 1),
+            _ROLE_POS.get(link.get("role"), len(ROLES) - 1),
             url_pos.get(url, -1),
             link.get("line"),
         ]
         if row[2] < 0:
             row.append(url)
         links.append(row)
-    return [
-        record_key(r),
-        r.get("source", ""),
-        r.get("title"),
-        HEALTHS.index(r["health"]) if r.get("health") in HEALTHS else 0,
-        r.get("published"),
-        int(bool(r.get("unpublish"))),
-        list(r.get("unpublish_reasons") or ()),
-        r.get("archive_url"),
-        links,
-        [[i.get("code"), i.get("field"), i.get("message")] for i in r.get("issues", ())],
-        anchor,
-    ]
+    return embed_json(
+        [
+            record_key(r),
+            r.get("source", ""),
+            r.get("title"),
+            HEALTHS.index(r["health"]) if r.get("health") in HEALTHS else 0,
+            r.get("published"),
+            int(bool(r.get("unpublish"))),
+            list(r.get("unpublish_reasons") or ()),
+            r.get("archive_url"),
+            links,
+            [[i.get("code"), i.get("field"), i.get("message")] for i in r.get("issues", ())],
+            anchor,
+        ]
+    )

@@ -6,7 +6,8 @@ the slowest hosts, and the records flagged to unpublish. Untrusted text is strip
 control characters so a record cannot drive the terminal (colours, cursor moves).
 
 The records pass once (worst records kept in a heap of ``top``), the URLs once (per-host
-numbers): the summary's memory does not grow with the report.
+numbers; a GROUP BY of a stored report's rows): the summary's memory does not grow with
+the report.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from linkcheck.report_view import (
     OUTCOMES,
     FailingLink,
     fail_on,
-    host_stats,
     records_with_failing_links,
+    report_host_stats,
     top_n,
 )
 
@@ -126,7 +127,7 @@ def _worst_records(seen: _Seen, worst: list[tuple[int, FailingLink]], paint) -> 
 
 
 def _worst_hosts(report: Report, failing, top: int) -> list[str]:
-    hosts = host_stats(report.urls(), failing)
+    hosts = report_host_stats(report, failing)
     lines = []
     bad = [h for h in hosts if h.failures][:top]
     if bad:

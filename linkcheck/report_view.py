@@ -23,7 +23,7 @@ from itertools import islice
 from typing import Any
 from urllib.parse import urlsplit
 
-from linkcheck.report_source import Report, Tally, as_report, tally
+from linkcheck.report_source import Report, StoredReport, Tally, as_report, tally
 
 DEFAULT_FAIL_ON = ("broken", "unreachable", "tls_error", "invalid")
 OUTCOMES = (
@@ -122,6 +122,20 @@ def records_with_failing_links(
     """
     report = as_report(report)
     failing = fail_on(report) if failing is None else failing
+    if isinstance(report, StoredReport) and "ok" not in failing:
+        # Each row knows its links that are not ok: no URL is looked up, and without
+        # ``every`` only the records that have some (or are flagged) are read.
+        for record, bad in report.bad_link_records(notable_only=not every):
+            links = _links(record)
+            yield (
+                record,
+                [
+                    failing_link(record, links[i], outcome, reason)
+                    for i, outcome, reason in bad
+                    if outcome in failing
+                ],
+            )
+        return
     bad = failing_index(report, failing)
     notable_only = not every and "ok" not in failing
     for batch in batches(report.records(notable_only=notable_only)):
@@ -161,25 +175,46 @@ def failing_links(
 ) -> list[FailingLink]:
     """The record's links whose URL outcome is failing, in the record's order."""
     found = []
-    for link in record.get("links", ()):
+    for link in _links(record):
         entry = index.get(link.get("url") or "")
         outcome = entry["outcome"] if entry else "invalid"
-        if outcome not in failing:
-            continue
-        found.append(
-            FailingLink(
-                record=record_key(record),
-                source=str(record.get("source", "")),
-                title=record.get("title"),
-                field=str(link.get("field", "")),
-                role=str(link.get("role", "other")),
-                url=str(link.get("url") or ""),
-                line=link.get("line") if isinstance(link.get("line"), int) else None,
-                outcome=outcome,
-                why=why(entry),
-            )
-        )
+        if outcome in failing:
+            found.append(failing_link(record, link, outcome, why(entry)))
     return found
+
+
+def failing_link(
+    record: Mapping[str, Any], link: Mapping[str, Any], outcome: str, reason: str
+) -> FailingLink:
+    return FailingLink(
+        record=record_key(record),
+        source=str(record.get("source", "")),
+        title=record.get("title"),
+        field=str(link.get("field", "")),
+        role=str(link.get("role", "other")),
+        url=str(link.get("url") or ""),
+        line=link.get("line") if isinstance(link.get("line"), int) else None,
+        outcome=outcome,
+        why=reason,
+    )
+
+
+def bad_links(
+    record: Mapping[str, Any], index: Mapping[str, tuple[str, str]]
+) -> list[tuple[int, str, str]]:
+    """(link index, outcome, why) of the record's links whose URL is not ``ok``, from an
+    index of listed URLs to (outcome, why); an unlisted URL is ``invalid``, "not checked".
+    ``failing_links`` of any fail_on without ``ok`` is these, filtered by outcome."""
+    found = []
+    for i, link in enumerate(_links(record)):
+        outcome, reason = index.get(link.get("url") or "") or ("invalid", why(None))
+        if outcome != "ok":
+            found.append((i, outcome, reason))
+    return found
+
+
+def _links(record: Mapping[str, Any]) -> Any:
+    return record.get("links", ())
 
 
 def all_failing_links(report: Report | Mapping[str, Any]) -> list[FailingLink]:
@@ -227,12 +262,18 @@ class HostTally:
 
     def stats(self) -> list[HostStats]:
         """Worst first (most failures, then slowest)."""
-        stats = [
-            HostStats(host, n, req, fails, slow, total // n, rl, bl)
-            for host, (n, req, fails, slow, total, rl, bl) in self.acc.items()
-        ]
-        stats.sort(key=lambda h: (-h.failures, -h.slowest_ms, h.host))
-        return stats
+        return _ranked((host, *row) for host, row in self.acc.items())
+
+
+def _ranked(sums: Iterable[Any]) -> list[HostStats]:
+    """``HostStats`` of (host, urls, requests, failures, slowest, total ms, rate limited,
+    blocked) rows, worst first (most failures, then slowest)."""
+    stats = [
+        HostStats(host, n, req, fails, slow, total // n, rl, bl)
+        for host, n, req, fails, slow, total, rl, bl in sums
+    ]
+    stats.sort(key=lambda h: (-h.failures, -h.slowest_ms, h.host))
+    return stats
 
 
 def host_stats(urls: Iterable[Mapping[str, Any]], failing: frozenset[str]) -> list[HostStats]:
@@ -240,6 +281,16 @@ def host_stats(urls: Iterable[Mapping[str, Any]], failing: frozenset[str]) -> li
     tally = HostTally(failing)
     for u in urls:
         tally.add(u)
+    return tally.stats()
+
+
+def report_host_stats(report: Report, failing: frozenset[str]) -> list[HostStats]:
+    """``host_stats`` of every URL of the report: a GROUP BY when its rows are stored."""
+    if isinstance(report, StoredReport):
+        return _ranked(report.host_sums(failing))
+    tally = HostTally(failing)
+    for values in report.url_tallies():
+        tally.add_tally(values)
     return tally.stats()
 
 
