@@ -7,6 +7,12 @@ counted by the server), and the lower bound: the largest of (a host's total
 latency / per-host concurrency), (all latency / global concurrency) and the
 slowest single URL.
 
+Both tools run at equal settings: the same concurrency, per-host limit, no
+interval, HEAD (or, with ``--body``, GET). In HEAD mode lychee trusts every HEAD
+answer, so the headline compares it with linkcheck at ``http.head_reask: ""``;
+linkcheck at its defaults (a HEAD 400/403/404/405/501 asked again as GET) is a
+separate line: the price of the re-asks, in seconds and requests.
+
 linkcheck is fed as the pipeline feeds it: a generator of UrlChecks in
 ``spread_order`` (each host's URLs spread over the run), pulled lazily by
 ``fetch_all`` within its window. ``--order given`` streams the URL file as it
@@ -100,6 +106,7 @@ def run_linkcheck_child(
     collect: bool,
     order: str = "spread",
     window: int | None = None,
+    head_reask: str | None = None,
 ) -> None:
     """In a fresh process: one fetch_all over the URLs; prints wall, outcomes, peak RSS.
 
@@ -113,13 +120,14 @@ def run_linkcheck_child(
     from linkcheck.hosts import spread_order
     from linkcheck.model import Role, UrlCheck
 
-    config = load_config(
-        overrides={
-            "http.max_concurrency": concurrency,
-            "http.per_host": per_host,
-            "http.host_interval_ms": 0,
-        }
-    )
+    overrides: dict[str, object] = {
+        "http.max_concurrency": concurrency,
+        "http.per_host": per_host,
+        "http.host_interval_ms": 0,
+    }
+    if head_reask is not None:
+        overrides["http.head_reask"] = head_reask
+    config = load_config(overrides=overrides)
     # Spread order needs every URL at hand (the pipeline sorts in SQLite); "given"
     # streams the file, so peak RSS is fetch_all's own.
     urls: Iterable[str] = stream_lines(urls_file)
@@ -166,7 +174,9 @@ def stream_lines(path: str) -> Iterator[str]:
                 yield line.strip()
 
 
-def linkcheck_once(urls_file: Path, args: argparse.Namespace, collect: bool = True) -> dict:
+def linkcheck_once(
+    urls_file: Path, args: argparse.Namespace, collect: bool = True, head_reask: str | None = None
+) -> dict:
     cmd = [
         sys.executable,
         __file__,
@@ -180,6 +190,7 @@ def linkcheck_once(urls_file: Path, args: argparse.Namespace, collect: bool = Tr
     cmd += ["--body"] if args.body else []
     cmd += [] if collect else ["--no-collect"]
     cmd += ["--order", args.order] + (["--window", str(args.window)] if args.window else [])
+    cmd += [] if head_reask is None else [f"--head-reask={head_reask}"]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=3600)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -231,6 +242,7 @@ def main() -> None:
         help="order linkcheck is fed the URLs: spread by host as the pipeline does, or as found",
     )
     parser.add_argument("--window", type=int, help="fetch_all's window (default: its own)")
+    parser.add_argument("--head-reask", help="child only: http.head_reask for linkcheck")
     parser.add_argument("--child")
     parser.add_argument("--no-collect", action="store_true")
     args = parser.parse_args()
@@ -243,6 +255,7 @@ def main() -> None:
             not args.no_collect,
             args.order,
             args.window,
+            args.head_reask,
         )
         return
     with tempfile.TemporaryDirectory(prefix="linkcheck-bench-") as tmp:
@@ -292,27 +305,52 @@ def bench(args: argparse.Namespace, workdir: Path) -> None:
 def compare(
     urls_file: Path, args: argparse.Namespace, workdir: Path, port: int, first: str, bound: float
 ) -> None:
-    ours, theirs = [], []
+    """Each run: linkcheck at lychee's settings, linkcheck at its defaults (HEAD mode), lychee.
+
+    Walls and request counts per tool; medians, ratios to the bound and to lychee.
+    """
+    # (label, http.head_reask): GET mode never re-asks, so one linkcheck line is enough.
+    variants = [("linkcheck", None)]
+    if not args.body:
+        variants = [("linkcheck equal", ""), ("linkcheck default", None)]
+    walls: dict[str, list[float]] = defaultdict(list)
+    requests: dict[str, list[int]] = defaultdict(list)
     for run in range(args.runs):
-        server_requests(port, first, reset=True)
-        result = linkcheck_once(urls_file, args)
-        ours.append(result["wall"])
-        print(
-            f"run {run + 1}: linkcheck {result['wall']:.2f} s, "
-            f"{server_requests(port, first)} requests, RSS {result['rss_mb']:.0f} MB, "
-            f"statuses {dict(result['statuses'])}"
-        )
+        for label, reask in variants:
+            server_requests(port, first, reset=True)
+            result = linkcheck_once(urls_file, args, head_reask=reask)
+            walls[label].append(result["wall"])
+            requests[label].append(server_requests(port, first))
+            print(
+                f"run {run + 1}: {label:<17} {result['wall']:.2f} s, "
+                f"{requests[label][-1]} requests, RSS {result['rss_mb']:.0f} MB, "
+                f"statuses {dict(result['statuses'])}"
+            )
         if not args.no_lychee:
             server_requests(port, first, reset=True)
-            wall = lychee_once(urls_file, args, workdir)
-            theirs.append(wall)
-            print(f"run {run + 1}: lychee    {wall:.2f} s, {server_requests(port, first)} requests")
-    ours_m = statistics.median(ours)
-    print(f"linkcheck median {ours_m:.2f} s = {ours_m / bound:.2f}x the lower bound")
-    if theirs:
-        theirs_m = statistics.median(theirs)
-        print(f"lychee    median {theirs_m:.2f} s = {theirs_m / bound:.2f}x the lower bound")
-        print(f"linkcheck / lychee = {ours_m / theirs_m:.2f}")
+            walls["lychee"].append(lychee_once(urls_file, args, workdir))
+            requests["lychee"].append(server_requests(port, first))
+            print(
+                f"run {run + 1}: {'lychee':<17} {walls['lychee'][-1]:.2f} s, "
+                f"{requests['lychee'][-1]} requests"
+            )
+    summarise(walls, requests, bound)
+
+
+def summarise(walls: dict[str, list[float]], requests: dict[str, list[int]], bound: float) -> None:
+    medians = {label: statistics.median(w) for label, w in walls.items()}
+    for label, median in medians.items():
+        print(
+            f"{label:<17} median {median:.2f} s = {median / bound:.2f}x the lower bound, "
+            f"{statistics.median(requests[label]):.0f} requests"
+        )
+    theirs = medians.get("lychee")
+    if theirs is None:
+        return
+    for label, median in medians.items():
+        if label != "lychee":
+            extra = statistics.median(requests[label]) - statistics.median(requests["lychee"])
+            print(f"{label} / lychee = {median / theirs:.2f} ({extra:+.0f} requests)")
 
 
 if __name__ == "__main__":

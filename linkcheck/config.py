@@ -66,6 +66,9 @@ class HttpConfig:
     headers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     # Status codes that count as ok, lychee-style: "200..=299,429".
     accept: str = "200..=299"
+    # HEAD answers asked once more as GET before a verdict (servers that refuse or lie
+    # to HEAD), same syntax as accept; "" trusts every HEAD answer, as lychee does.
+    head_reask: str = "400,403,404,405,501"
     # Regexes on the URL: a URL matching an exclude (and no include) is not requested.
     exclude: tuple[str, ...] = ()
     include: tuple[str, ...] = ()
@@ -402,12 +405,16 @@ def _check_values(config: Config, source: str) -> None:
         except re.error as exc:
             raise ConfigError(f"{source}: http.headers: bad regex {pattern!r}: {exc}") from None
     from linkcheck.resolve import parse_resolve
-    from linkcheck.status import parse_accept  # late: status imports nothing from config
+    from linkcheck.status import parse_accept, parse_statuses  # late: no import cycle
 
     try:
         parse_accept(config.http.accept)
     except ValueError as exc:
         raise ConfigError(f"{source}: http.accept: {exc}") from None
+    try:
+        parse_statuses(config.http.head_reask)
+    except ValueError as exc:
+        raise ConfigError(f"{source}: http.head_reask: {exc}") from None
     for entry in config.http.resolve:
         try:
             parse_resolve(entry)

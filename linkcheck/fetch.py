@@ -42,13 +42,12 @@ from linkcheck.hosts import HostGate, HostPool, Scheduler
 from linkcheck.model import FailureKind, Fetched, Hop, UrlCheck
 from linkcheck.resolve import parse_resolve
 from linkcheck.retrying import THROTTLE_STATUSES, host_backoff_s, is_retryable, retrying
+from linkcheck.status import parse_statuses
 
 Sleep = Callable[[float], Awaitable[None]]
 # Whether the body read so far answers every content check (``content.enough_bytes``).
 Enough = Callable[[bytes], bool]
 
-# HEAD answers that often mean "I don't do HEAD" rather than "no such page".
-HEAD_REFUSED = frozenset({400, 403, 404, 405, 501})
 # HEAD answers that say the server does not do HEAD at all, for any URL.
 HEAD_UNSUPPORTED = frozenset({405, 501})
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -184,6 +183,8 @@ class Client:
         self._extra = [(re.compile(p), dict(h)) for p, h in http.headers.items()]
         self._exclude = [re.compile(p) for p in http.exclude]
         self._include = [re.compile(p) for p in http.include]
+        # HEAD answers that often mean "I don't do HEAD" rather than "no such page".
+        self._reask = _statuses("http.head_reask", http.head_reask)
         # Host -> why its literal address is refused (None: allowed); decided once per host.
         self._blocked: dict[str, str | None] = {}
         self._session: aiohttp.ClientSession | None = None
@@ -284,7 +285,8 @@ class Client:
     async def _follow(self, check: UrlCheck, url: URL, want_body: bool, trail: _Trail) -> Fetched:
         """One pass down the redirect chain, HEAD first unless the body is wanted.
 
-        HEAD is the cheapest ask; a refusing or lying HEAD is asked again as GET.
+        HEAD is the cheapest ask; a refusing or lying HEAD (a status in
+        ``http.head_reask``) is asked again as GET.
         A host that refused HEAD outright (405/501) and then answered GET is asked
         GET first from then on: the verdict was going to be GET's anyway.
         """
@@ -297,7 +299,7 @@ class Client:
                 method = "GET"
             trail.url = str(url)
             resp = await self._send(method, url, headers, trail, gate)
-            if method == "HEAD" and resp.status in HEAD_REFUSED:
+            if method == "HEAD" and resp.status in self._reask:
                 resp.release()  # a HEAD answer has no body: the connection stays open
                 head_status, method = resp.status, "GET"
                 resp = await self._send(method, url, headers, trail, gate)
@@ -495,6 +497,13 @@ def _excluded(
         if pattern.search(url) and not any(p.search(url) for p in include):
             return f"excluded by rule {pattern.pattern!r}"
     return None
+
+
+def _statuses(key: str, spec: str) -> frozenset[int]:
+    try:
+        return parse_statuses(spec)
+    except ValueError as exc:  # load_config checks this too; a Config built by hand may not
+        raise ConfigError(f"{key}: {exc}") from None
 
 
 def _ssl_context(verify: bool, ca_bundle: str | None) -> ssl.SSLContext | bool:

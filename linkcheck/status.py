@@ -1,4 +1,8 @@
-"""Accepted status codes, written lychee-style: ``200..=299,429`` or ``200..300``."""
+"""Status code sets written lychee-style: ``200..=299,429`` or ``200..300``.
+
+Used for the codes that count as ok (``http.accept``, never empty) and the HEAD
+answers asked again as GET (``http.head_reask``, empty meaning "trust HEAD").
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,14 @@ _RANGE = re.compile(r"^(\d{3})?\.\.(=)?(\d{3})?$")
 
 def parse_accept(spec: str) -> frozenset[int]:
     """The set of status codes a spec accepts; ValueError names the bad part."""
+    codes = parse_statuses(spec)
+    if not codes:
+        raise ValueError("no status codes accepted")
+    return codes
+
+
+def parse_statuses(spec: str) -> frozenset[int]:
+    """The set of status codes a spec names, possibly empty; ValueError names the bad part."""
     codes: set[int] = set()
     for part in (p.strip() for p in spec.split(",")):
         if not part:
@@ -26,8 +38,6 @@ def parse_accept(spec: str) -> frozenset[int]:
         if low > high:
             raise ValueError(f"empty status range {part!r}")
         codes.update(range(low, high + 1))
-    if not codes:
-        raise ValueError("no status codes accepted")
     return frozenset(codes)
 
 

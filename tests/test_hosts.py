@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from linkcheck.hosts import HostGate, HostPool, Scheduler
+from linkcheck.hosts import FILL_STEP, HostGate, HostPool, Scheduler
 
 
 class FakeTime:
@@ -156,3 +156,37 @@ def test_scheduler_reorders_hosts_as_pulled_items_arrive():
         return taken[1]
 
     assert asyncio.run(main()) == "a0"  # the busiest host now, not the first queued
+
+
+def test_scheduler_fills_a_large_window_in_steps():
+    """A whole window admitted up front would hold back every worker's first request."""
+    pulled: list[int] = []
+
+    def items():
+        for i in range(1000):
+            pulled.append(i)
+            yield f"h{i % 50}", i
+
+    async def main() -> None:
+        scheduler: Scheduler[int] = Scheduler(HostPool(per_host=2), items(), window=500)
+        assert len(pulled) == FILL_STEP
+        first = await scheduler.take()
+        assert first is not None and len(pulled) == 2 * FILL_STEP
+        await scheduler.done(first[0])
+        assert len(pulled) == 3 * FILL_STEP
+
+    asyncio.run(main())
+
+
+def test_take_pulls_past_full_hosts_beyond_one_step():
+    """No ready host in the first steps: take keeps pulling instead of waiting for a done."""
+    items = [("a", f"a{i}") for i in range(3 * FILL_STEP)] + [("b", "b0")]
+
+    async def main() -> list[str]:
+        scheduler: Scheduler[str] = Scheduler(HostPool(per_host=1), iter(items), window=None)
+        first = await asyncio.wait_for(scheduler.take(), 1)
+        second = await asyncio.wait_for(scheduler.take(), 1)  # a's one slot is taken
+        assert first is not None and second is not None
+        return [first[1], second[1]]
+
+    assert asyncio.run(main()) == ["a0", "b0"]
