@@ -52,7 +52,9 @@ from linkcheck.verdict_rows import COLUMNS, column_list, from_row, iso, parse_is
 #   3  parse_used: when each parse_cache entry was last used, out of the payload rows
 #      (parse_cache.used_at now says when it was stored): marking 10k hits rewrote 80 MB
 #      of payloads, a third of a second of every re-run.
-SCHEMA_VERSION = 3
+#   4  assessed_files: each record file's report rows and what they were made from, so a
+#      re-run whose file, settings and verdicts are unchanged does not assess it again.
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE runs (
@@ -120,11 +122,20 @@ CREATE TABLE parse_used (
     digest TEXT PRIMARY KEY,
     used_at TEXT NOT NULL
 ) WITHOUT ROWID;
+
+-- Each record file's report rows as the last complete run made them, with the fingerprint
+-- of everything they were made from (the run.assessment module decides what that is).
+CREATE TABLE assessed_files (
+    source TEXT PRIMARY KEY,
+    fingerprint BLOB NOT NULL,
+    rows BLOB NOT NULL
+) WITHOUT ROWID;
 """
 
-# The tables added by version 2, and by version 3 (each marker starts a table's comment).
+# The tables added by versions 2, 3 and 4 (each marker starts a table's comment).
 _V2_MARKER = "-- The latest run"
 _V3_MARKER = "-- When each parse_cache entry"
+_V4_MARKER = "-- Each record file's report rows"
 
 _V1 = """
 CREATE TABLE runs (
@@ -171,7 +182,7 @@ def _migrate_1_to_2(db: sqlite3.Connection) -> None:
 
 
 def _migrate_2_to_3(db: sqlite3.Connection) -> None:
-    _run_script(db, _V3_MARKER + SCHEMA.split(_V3_MARKER, 1)[1])
+    _run_script(db, _V3_MARKER + SCHEMA.split(_V3_MARKER, 1)[1].split(_V4_MARKER, 1)[0])
     db.execute("INSERT INTO parse_used (digest, used_at) SELECT digest, used_at FROM parse_cache")
 
 
@@ -180,6 +191,7 @@ MIGRATIONS = {
     0: lambda db: _run_script(db, _V1),
     1: _migrate_1_to_2,
     2: _migrate_2_to_3,
+    3: lambda db: _run_script(db, _V4_MARKER + SCHEMA.split(_V4_MARKER, 1)[1]),
 }
 
 # A results row is a verdict_rows row with its run id after the URL.
@@ -355,8 +367,13 @@ class HistoryStore:
         run_id: int,
         counts: Mapping[str, Any] | None = None,
         finished_at: datetime | None = None,
+        assessed: Iterable[tuple[str, bytes, bytes]] = (),
     ) -> None:
-        """Second half of ``finish_run``: mark the run complete and commit its results."""
+        """Second half of ``finish_run``: mark the run complete and commit its results,
+        with the files it ``assessed`` (source, fingerprint, rows; see ``assessed_files``).
+
+        After ``write_run``, files the run did not read are forgotten from assessed_files.
+        """
         finished = iso(finished_at or datetime.now(UTC))
         try:
             self.db.execute(
@@ -364,6 +381,11 @@ class HistoryStore:
                 " pid = NULL WHERE id = ?",
                 (finished, json.dumps(dict(counts or {}), sort_keys=True), run_id),
             )
+            if self._attached():
+                self.db.execute(
+                    "DELETE FROM assessed_files WHERE source NOT IN (SELECT source FROM work.files)"
+                )
+            self.db.executemany("INSERT OR REPLACE INTO assessed_files VALUES (?, ?, ?)", assessed)
             self._flush_touched()
         except BaseException:
             self.db.execute("ROLLBACK")
@@ -400,18 +422,33 @@ class HistoryStore:
         verdict yet, written straight into its results (the verdict_rows exchange shape):
         a re-run reuses ~95% of its URLs, and building each as a Python object only to
         store it again was most of a re-run's bookkeeping. Returns how many were reused."""
+        return self._into_work(work, _REUSE_INTO_WORK, (iso(now - max_age),))
+
+    def recall_assessments(self, work: Path) -> int:
+        """Copy into the work store at ``work`` (its ``assessed_before``) what assessed_files
+        holds for its files; returns how many."""
+        return self._into_work(
+            work,
+            "INSERT INTO work.assessed_before (source, fingerprint, rows) "
+            "SELECT a.source, a.fingerprint, a.rows FROM work.files f "
+            "CROSS JOIN assessed_files a ON a.source = f.source",
+            (),
+        )
+
+    def _into_work(self, work: Path, sql: str, parameters: Sequence[Any]) -> int:
+        """Run one statement that fills the work store at ``work`` from this store."""
         self._attach(work)
         try:
             self.db.execute("BEGIN")
             try:
-                reused = self.db.execute(_REUSE_INTO_WORK, (iso(now - max_age),)).rowcount
+                count = self.db.execute(sql, parameters).rowcount
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
             self.db.execute("COMMIT")
         finally:
             self._detach()
-        return reused
+        return count
 
     def _attach(self, work: Path) -> None:
         """The run's work store as schema ``work``; it is thrown away, so no journal."""
@@ -419,8 +456,11 @@ class HistoryStore:
         self.db.execute("PRAGMA work.journal_mode = OFF")
         self.db.execute("PRAGMA work.synchronous = OFF")
 
+    def _attached(self) -> bool:
+        return any(name == "work" for _, name, _ in self.db.execute("PRAGMA database_list"))
+
     def _detach(self) -> None:
-        if any(name == "work" for _, name, _ in self.db.execute("PRAGMA database_list")):
+        if self._attached():
             self.db.execute("DETACH DATABASE work")
 
     def latest_results(self, urls: Iterable[str]) -> dict[str, UrlResult]:

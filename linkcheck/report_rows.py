@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 
@@ -57,7 +57,7 @@ def write_report_rows(
     run: RunInfo,
     errors: Sequence[RecordError],
     changes: Mapping[str, Any] | None,
-    records: Iterable[tuple[RecordHealth, Mapping[str, Any], bool]],
+    records: Iterable[AssessedRecord],
 ) -> StoredReport:
     """Every URL entry (sorted by URL) and record entry (in the given order, each with
     whether it is notable: see ``Report.records``) into the report tables; returns the
@@ -84,12 +84,12 @@ def write_report_rows(
 
     def record_texts() -> Iterator[tuple[bytes, bool]]:
         nonlocal links, unpublish, count
-        for record, extra, is_notable in records:
-            by_health[record.health.value] += 1
-            links += len(record.links)
-            unpublish += record.unpublish
+        for item in records:
+            by_health[item.health] += 1
+            links += item.links
+            unpublish += item.unpublish
             count += 1
-            yield entry_text({**record_entry(record), **extra}), is_notable
+            yield item.text, item.notable
 
     insert_records(db, record_texts())
 
@@ -105,6 +105,25 @@ def write_report_rows(
         errors=len(errors),
     )
     return work.report(report_head(run, summary, changes, errors))
+
+
+class AssessedRecord(NamedTuple):
+    """One record's report entry as written (``record_text``), with what the summary and
+    the writers count of it; kept as it is by the assessment cache (see run.py)."""
+
+    text: bytes
+    notable: bool
+    health: str
+    links: int
+    unpublish: bool
+
+
+def assessed_record(
+    record: RecordHealth, extra: Mapping[str, Any], notable: bool
+) -> AssessedRecord:
+    """``record``'s entry with the ``extra`` fields the pipeline adds, as written."""
+    text = entry_text({**record_entry(record), **extra})
+    return AssessedRecord(text, notable, record.health.value, len(record.links), record.unpublish)
 
 
 def url_row(pos: int, entry: Mapping[str, Any]) -> tuple[Any, ...]:

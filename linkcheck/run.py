@@ -16,29 +16,29 @@ import asyncio
 import contextlib
 import dataclasses
 import itertools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from linkcheck import content, health, recordchecks
+from linkcheck import content, recordchecks
 from linkcheck.archive import lookup_archives
+from linkcheck.assessment import Memory, assess_records
 from linkcheck.changes import FAILING, compute_changes, dead_streak
 from linkcheck.collect import collect_into
 from linkcheck.config import Config
 from linkcheck.fetch import fetch_all
 from linkcheck.history import HistoryStore, open_history
-from linkcheck.model import Fetched, Outcome, RecordHealth, Role, UrlCheck, UrlResult
+from linkcheck.model import Fetched, Outcome, Role, UrlCheck, UrlResult
 from linkcheck.outcome import judge
 from linkcheck.report_json import RunInfo
 from linkcheck.report_rows import write_report_rows
 from linkcheck.report_source import StoredReport
 from linkcheck.sitefiles import check_site_file, is_site_url
 from linkcheck.status import parse_accept
-from linkcheck.unpublish import article_link, unpublish_decision
-from linkcheck.workstore import RecordRow, WorkStore
+from linkcheck.workstore import WorkStore
 
 
 class ProgressSink(Protocol):
@@ -129,12 +129,11 @@ async def _check(
         )
         writing = _start_writing(store, run_id, work, finished) if complete else None
         try:
-            report = write_report_rows(
-                work, run, read.errors, memory.changes, _assessor(work, memory, config, finished)
-            )
+            records = assess_records(work, memory, config, finished, keep=store is not None)
+            report = write_report_rows(work, run, read.errors, memory.changes, records)
             if store is not None and run_id is not None and writing is not None:
                 writing.result()  # the writer's error, if any, is raised here
-                store.complete_run(run_id, report["summary"], finished)
+                store.complete_run(run_id, report["summary"], finished, work.assessed_now())
                 store.prune(
                     config.history.retention_runs,
                     timedelta(days=config.history.parse_cache_max_age_days),
@@ -185,7 +184,8 @@ def plan_checks(
     now: datetime,
 ) -> None:
     """Verdicts known without a request go into ``work``: offline site files, and the fresh
-    ``ok`` verdicts history holds (copied inside SQLite)."""
+    ``ok`` verdicts history holds (copied inside SQLite); so do the files' report rows
+    history kept, for the assessment to reuse where nothing changed (assessment.py)."""
     if config.site.root_dir and base_url:
         root = Path(config.site.root_dir)
         work.put_results(
@@ -197,6 +197,7 @@ def plan_checks(
         max_age = timedelta(hours=config.history.ok_max_age_h)
         if max_age:  # 0 means: request everything again
             store.reuse_into(work.path, now, max_age)
+        store.recall_assessments(work.path)
 
 
 def _with_validators(checks: Iterator[UrlCheck], store: HistoryStore | None) -> Iterator[UrlCheck]:
@@ -322,16 +323,6 @@ def _unchanged(result: UrlResult, before: UrlResult) -> UrlResult:
 # ---------------------------------------------------------------- memory
 
 
-@dataclass(frozen=True)
-class Memory:
-    """What history adds to this run: streaks, first-seen images, changes, archive copies."""
-
-    changes: dict[str, Any] | None = None
-    streaks: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-    first_seen: Mapping[str, recordchecks.ImageSeen] = dataclasses.field(default_factory=dict)
-    archived: Mapping[str, str | None] = dataclasses.field(default_factory=dict)
-
-
 async def recall(
     store: HistoryStore | None,
     run_id: int | None,
@@ -374,113 +365,3 @@ async def recall(
         dead = [url for url, r in dying.items() if r.definitively_dead]
         archived = await lookup_archives(dead, config.archive, user_agent=config.user_agent)
     return Memory(changes, streaks, first_seen, archived)
-
-
-# ---------------------------------------------------------------- records
-
-# Records whose links' verdicts are read together.
-RECORDS_PER_LOOKUP = 200
-
-
-def _assessor(
-    work: WorkStore, memory: Memory, config: Config, now: datetime
-) -> Iterator[tuple[RecordHealth, dict[str, Any], bool]]:
-    """Each record's verdict, its additive report fields and whether it is notable (flagged,
-    or a link that is not a listed ``ok`` URL), in the report's order."""
-    facts = _Shared(work.duplicate_originals(), memory, config, now)
-    verdicts = _Verdicts(work)
-    has_twins = work.has_twins()
-    records = work.records()
-    # The verdicts of a batch of records in a few queries: one query per record cost
-    # more than the record's own checks.
-    while batch := list(itertools.islice(records, RECORDS_PER_LOOKUP)):
-        known = verdicts.get({link.url for _, links, _, _ in batch for link in links if link.url})
-        twins: dict[str, UrlResult] = {}
-        if has_twins:
-            twin_of = work.twins_for([u for u in known if u.startswith("http://")])
-            found = verdicts.get(twin_of.values())
-            twins = {url: found[t] for url, t in twin_of.items() if t in found}
-        for row in batch:
-            yield _assess(row, known, twins, facts)
-
-
-@dataclass(frozen=True)
-class _Shared:
-    """What every record's assessment needs from the run as a whole."""
-
-    duplicates: dict[str, list[str]]
-    memory: Memory
-    config: Config
-    now: datetime
-
-
-def _assess(
-    row: RecordRow, known: Mapping[str, UrlResult], twins: Mapping[str, UrlResult], facts: _Shared
-) -> tuple[RecordHealth, dict[str, Any], bool]:
-    """One record's verdict (see ``_assessor``); ``known`` and ``twins`` hold its links'
-    verdicts and the verdicts on their https twins, among others."""
-    record, links, record_only, digest = row
-    memory, config = facts.memory, facts.config
-    results = {link.url: known[link.url] for link in links if link.url and link.url in known}
-    twin_results = {url: twins[url] for url in results if url in twins}
-    findings = recordchecks.record_findings(
-        record,
-        links,
-        results,
-        config.content,
-        duplicates=facts.duplicates,
-        https_twins=twin_results,
-        first_seen=memory.first_seen,
-        record_only=record_only,
-    )
-    article = article_link(links)
-    url = article.url if article else None
-    flag, reasons, since = unpublish_decision(
-        record,
-        url,
-        results.get(url) if url else None,
-        memory.streaks.get(url) if url else None,
-        config.unpublish,
-        facts.now,
-        memory.archived.get(url) if url else None,
-    )
-    assessed = health.assess(record, links, results, findings, reasons if flag else ())
-    extra = {
-        "sha256": digest,
-        "unpublish_since": since if flag else None,
-        "archive_url": memory.archived.get(url) if url else None,
-    }
-    notable = flag or any(
-        link.url is None or (r := results.get(link.url)) is None or r.outcome is not Outcome.OK
-        for link in links
-    )
-    return assessed, extra, notable
-
-
-class _Verdicts:
-    """Verdicts by URL from the work store, the most linked ones read once and kept.
-
-    Provider logos and popular articles are linked by thousands of records, most URLs by
-    one record: the ``PINNED`` most linked URLs are read up front and kept, every other
-    verdict is read when a batch of records needs it, and not kept. (An emptied-when-full
-    cache read a third of the verdicts twice.)
-    """
-
-    PINNED = 20_000
-
-    def __init__(self, work: WorkStore) -> None:
-        self.work = work
-        self.pinned = work.most_linked_results(self.PINNED)
-
-    def get(self, urls: Iterable[str]) -> dict[str, UrlResult]:
-        found = {}
-        missing = []
-        for url in urls:
-            hit = self.pinned.get(url)
-            if hit is None:
-                missing.append(url)
-            else:
-                found[url] = hit
-        if missing:
-            found.update(self.work.results_for(missing))
-        return found

@@ -22,7 +22,7 @@ import tempfile
 import weakref
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from linkcheck.inputs import StoredParse, unpack_parse
 from linkcheck.model import (
@@ -46,6 +46,15 @@ CACHE_KIB = 16_384
 
 RecordRow = tuple[Record, list[LinkRef], RecordOnly | None, str | None]
 
+
+class VerdictText(NamedTuple):
+    """A verdict's content for fingerprints (``WorkStore.verdict_texts``)."""
+
+    text: str
+    dated: str
+    validators: tuple[str | None, str | None, int | None]  # etag, last_modified, length
+
+
 _SCHEMA = """
 CREATE TABLE files (seq INTEGER PRIMARY KEY, source TEXT NOT NULL, data BLOB NOT NULL);
 CREATE TABLE links (url TEXT NOT NULL, role INTEGER NOT NULL);
@@ -59,7 +68,21 @@ CREATE TABLE results (
     {verdict}, requests INTEGER, referrers INTEGER, PRIMARY KEY (url)) WITHOUT ROWID;
 CREATE TABLE twins (url TEXT PRIMARY KEY, twin TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE queue (pos INTEGER PRIMARY KEY, url TEXT NOT NULL);
+CREATE TABLE assessed_before (
+    source TEXT PRIMARY KEY, fingerprint BLOB NOT NULL, rows BLOB NOT NULL) WITHOUT ROWID;
 """.format(verdict=", ".join(f"{name} {COLUMN_TYPES.get(name, 'TEXT')}" for name in COLUMNS))
+# What this run's assessments are staged as, in the report file (the history writer reads
+# the work file meanwhile): history keeps them for the next run.
+_ASSESSED = """
+CREATE TABLE assessed (
+    source TEXT PRIMARY KEY, fingerprint BLOB NOT NULL, rows BLOB NOT NULL) WITHOUT ROWID
+"""
+# A verdict's content as text, for fingerprints: every column but those that change when
+# the same answer is given again (or reused); apart, the response's Date and Age.
+_DATED = ("cache_date", "age_s")
+_VOLATILE = {"url", "attempts", "from_cache", "elapsed_ms", "checked_at", *_DATED}
+_CONTENT = " || ',' || ".join(f"quote({name})" for name in COLUMNS if name not in _VOLATILE)
+_DATED_CONTENT = " || ',' || ".join(f"quote({name})" for name in _DATED)
 # A verdict row as stored here: the verdict_rows shape, then requests and referrers.
 _RESULT = f"{column_list()}, requests, referrers"
 _INSERT_RESULT = f"INSERT OR REPLACE INTO results VALUES ({', '.join('?' * (len(COLUMNS) + 2))})"
@@ -84,6 +107,7 @@ class WorkStore:
         self.db.executescript(_SCHEMA)
         self.report_db = _connect(self.dir / "report.sqlite")
         create_tables(self.report_db)
+        self.report_db.execute(_ASSESSED)
         self._results: list[tuple[Any, ...]] = []
         # Removed at the latest when the store is garbage or the interpreter exits.
         self._remove = weakref.finalize(self, shutil.rmtree, self.dir, ignore_errors=True)
@@ -150,14 +174,29 @@ class WorkStore:
             )
             self.db.execute("DELETE FROM links")
 
+    def files(self) -> Iterator[tuple[str, bytes]]:
+        """Every file's source and ``inputs.StoredParse`` payload, in the report's order."""
+        rows = self.db.execute("SELECT source, data FROM files ORDER BY source, seq")
+        return _paged(rows)
+
     def records(self) -> Iterator[RecordRow]:
         """Every record with its links, ``RecordOnly`` findings (when the parse cache had
         them) and file digest, in the report's order (source, then record key)."""
-        rows = self.db.execute("SELECT data FROM files ORDER BY source, seq")
-        for (data,) in _paged(rows):
-            read, by_record, only = unpack_parse(data)
-            for record in sorted(read.records, key=lambda r: r.key):
-                yield record, by_record.get(record.key, []), only.get(record.key), read.digest
+        for _, payload in self.files():
+            yield from file_records(payload)
+
+    def assessed_before(self, sources: Iterable[str]) -> dict[str, tuple[bytes, bytes]]:
+        """(fingerprint, rows) that history kept for these files (``recall_assessments``)."""
+        select = "SELECT source, fingerprint, rows FROM assessed_before"
+        return {source: (fp, rows) for source, fp, rows in self._lookup(select, "source", sources)}
+
+    def stage_assessed(self, items: Sequence[tuple[str, bytes, bytes]]) -> None:
+        """This run's (source, fingerprint, rows) of files, for history (``assessed_now``)."""
+        with self.report_db:
+            self.report_db.executemany("INSERT OR REPLACE INTO assessed VALUES (?, ?, ?)", items)
+
+    def assessed_now(self) -> Iterator[tuple[str, bytes, bytes]]:
+        return _paged(self.report_db.execute("SELECT source, fingerprint, rows FROM assessed"))
 
     def duplicate_originals(self) -> dict[str, list[str]]:
         """originalUrl -> the keys of every record that has it, for URLs held by two or more."""
@@ -246,28 +285,11 @@ class WorkStore:
                 self.db.executemany(_INSERT_RESULT, self._results)
             self._results = []
 
-    def results_for(
-        self, urls: Iterable[str], own_connection: bool = False
-    ) -> dict[str, UrlResult]:
-        """The verdicts of the given URLs that have one; ``own_connection`` for a caller on
-        another thread (nothing is buffered then: the fetch is over)."""
-        db = _connect(self.dir / "work.sqlite") if own_connection else self.db
-        if not own_connection:
-            self.flush()
-        found: dict[str, UrlResult] = {}
-        wanted = list(dict.fromkeys(urls))
-        try:
-            for start in range(0, len(wanted), 500):
-                batch = wanted[start : start + 500]
-                marks = ",".join("?" * len(batch))
-                for row in db.execute(
-                    f"SELECT {_RESULT} FROM results WHERE url IN ({marks})", batch
-                ):
-                    found[row[0]] = _verdict(row)
-        finally:
-            if own_connection:
-                db.close()
-        return found
+    def results_for(self, urls: Iterable[str]) -> dict[str, UrlResult]:
+        """The verdicts of the given URLs that have one."""
+        self.flush()
+        rows = self._lookup(f"SELECT {_RESULT} FROM results", "url", urls)
+        return {row[0]: _verdict(row) for row in rows}
 
     def most_linked_results(self, limit: int) -> dict[str, UrlResult]:
         """The verdicts of the ``limit`` URLs that the most links point to, if more than one."""
@@ -279,6 +301,29 @@ class WorkStore:
             (limit,),
         )
         return {row[0]: _verdict(row) for row in _paged(rows)}
+
+    def verdict_texts(self, urls: Iterable[str]) -> dict[str, VerdictText]:
+        """Each URL's verdict content as text for fingerprints (no times, attempts or reuse
+        flag): equal texts, equal verdicts to a record's checks. Apart, the response's Date
+        and Age (they change with every answer, and most checks do not read them) and the
+        validators that "first seen" compares with (``recordchecks.ImageSeen``)."""
+        self.flush()
+        select = (
+            f"SELECT url, {_CONTENT}, {_DATED_CONTENT}, etag, last_modified, content_length "
+            "FROM results"
+        )
+        return {
+            url: VerdictText(text, dated, (etag, modified, length))
+            for url, text, dated, etag, modified, length in self._lookup(select, "url", urls)
+        }
+
+    def _lookup(self, select: str, column: str, keys: Iterable[str]) -> Iterator[Any]:
+        """Rows of ``select`` whose ``column`` is one of ``keys``, 500 keys a query."""
+        wanted = list(dict.fromkeys(keys))
+        for start in range(0, len(wanted), 500):
+            batch = wanted[start : start + 500]
+            marks = ",".join("?" * len(batch))
+            yield from self.db.execute(f"{select} WHERE {column} IN ({marks})", batch)
 
     def has_result(self, url: str) -> bool:
         self.flush()
@@ -364,20 +409,20 @@ class WorkStore:
         with self.db:
             self.db.executemany("INSERT OR REPLACE INTO twins VALUES (?, ?)", twins.items())
 
-    def twins_for(self, urls: Sequence[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for start in range(0, len(urls), 500):
-            batch = list(urls[start : start + 500])
-            marks = ",".join("?" * len(batch))
-            found.update(
-                self.db.execute(f"SELECT url, twin FROM twins WHERE url IN ({marks})", batch)
-            )
-        return found
+    def twins_for(self, urls: Iterable[str]) -> dict[str, str]:
+        return dict(self._lookup("SELECT url, twin FROM twins", "url", urls))
 
     # ------------------------------------------------------------ the report
 
     def report(self, head: Mapping[str, Any]) -> StoredReport:
         return StoredReport(self.report_db, head)
+
+
+def file_records(payload: bytes) -> Iterator[RecordRow]:
+    """A file's records (``records``) from its ``inputs.StoredParse`` payload."""
+    read, by_record, only = unpack_parse(payload)
+    for record in sorted(read.records, key=lambda r: r.key):
+        yield record, by_record.get(record.key, []), only.get(record.key), read.digest
 
 
 def _verdict(row: Sequence[Any]) -> UrlResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import struct
 import zlib
@@ -63,13 +64,20 @@ class Site:
         return web.Response(text=html, content_type="text/html")
 
 
-@pytest.fixture
-def site() -> Iterator[tuple[Site, Host]]:
+@contextlib.contextmanager
+def serving() -> Iterator[tuple[Site, Host]]:
+    """A ``Site`` served on its own loopback host."""
     state = Site()
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", state.handle)
     with local_web() as lw:
         yield state, lw.serve(app, "127.0.0.4")
+
+
+@pytest.fixture
+def site() -> Iterator[tuple[Site, Host]]:
+    with serving() as served:
+        yield served
 
 
 def write_site(folder: Path, host: Host) -> Path:

@@ -1,0 +1,239 @@
+"""Each record's report entry: its findings, health and unpublish verdict, a file at a time.
+
+A nightly re-run over unchanged files whose links answer as before would assess every record
+again to the same result: at 10,000 records that was over half of a re-run. So, with history
+on, a file's report rows are kept (history's ``assessed_files``) with a fingerprint of
+everything they were made from, and the next run reuses them when the fingerprint matches:
+
+- the file as stored (its bytes' digest, records, links and record-only findings:
+  ``inputs.StoredParse``), this module's format and linkcheck's version;
+- the settings the assessment reads (``content``, ``unpublish``);
+- for each link, its verdict's content (``WorkStore.verdict_texts``: all but times, attempts
+  and reuse, which no record check reads; the response's Date and Age only for a
+  ``cdnAmpWebUrl``, whose age ``cdn_stale`` reads), its https twin's, the records sharing
+  it as ``originalUrl``, what the image was when first seen (unless that is what it is
+  now), and for a link that may be
+  the article (``unpublish.ARTICLE_FIELDS``) its dead streak and archived copy.
+
+A file with a record flagged to unpublish is never kept: its entry says since when, which
+moves with the clock. Anything missed above would make a stale entry, so when a record
+check starts reading something new, add it to ``_fingerprint`` and bump ASSESSMENT_FORMAT.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import itertools
+import json
+import marshal
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from linkcheck import __version__, health, recordchecks
+from linkcheck.config import Config
+from linkcheck.inputs import StoredParse, unpack_head
+from linkcheck.model import Outcome, Role, UrlResult
+from linkcheck.report_rows import AssessedRecord, assessed_record
+from linkcheck.unpublish import ARTICLE_FIELDS, article_link, unpublish_decision
+from linkcheck.workstore import RecordRow, VerdictText, WorkStore, file_records
+
+# Bump when a record's entry, or what it is judged from, changes shape: kept rows then miss.
+ASSESSMENT_FORMAT = "assessment-1"
+# Files whose verdicts are read together: one query per record cost more than its checks.
+FILES_PER_BATCH = 100
+
+
+@dataclass(frozen=True)
+class Memory:
+    """What history adds to this run: streaks, first-seen images, changes, archive copies."""
+
+    changes: dict[str, Any] | None = None
+    streaks: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    first_seen: Mapping[str, recordchecks.ImageSeen] = dataclasses.field(default_factory=dict)
+    archived: Mapping[str, str | None] = dataclasses.field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What every record's assessment needs from the run as a whole."""
+
+    duplicates: dict[str, list[str]]
+    memory: Memory
+    config: Config
+    now: datetime
+    settings: bytes  # the fingerprint's start: format, version, settings read
+
+
+def assess_records(
+    work: WorkStore, memory: Memory, config: Config, now: datetime, keep: bool
+) -> Iterator[AssessedRecord]:
+    """Every record's entry, in the report's order. With ``keep`` (history on), files kept
+    by the last run are reused when their fingerprint matches (``recall_assessments``
+    copied them in), and this run's are staged for history (``WorkStore.stage_assessed``)."""
+    read = json.dumps(
+        {"content": config.to_dict()["content"], "unpublish": config.to_dict()["unpublish"]},
+        sort_keys=True,
+    )
+    settings = f"{ASSESSMENT_FORMAT}|{__version__}|{read}".encode()
+    shared = _Shared(work.duplicate_originals(), memory, config, now, settings)
+    verdicts = _Verdicts(work)
+    files = work.files()
+    while batch := list(itertools.islice(files, FILES_PER_BATCH)):
+        heads = [unpack_head(payload) for _, payload in batch]
+        prints = _fingerprints(work, batch, heads, shared) if keep else {}
+        before = work.assessed_before(prints)
+        again = {s for s, fp in prints.items() if s in before and before[s][0] == fp}
+        wanted = {row[4] for head in heads if head.source not in again for row in head.links}
+        known, twins = _verdicts_with_twins(work, verdicts, wanted - {None})
+        staged = []
+        for source, payload in batch:
+            if source in again:
+                yield from (AssessedRecord(*row) for row in marshal.loads(before[source][1]))
+                continue
+            rows = [_assess(row, known, twins, shared) for row in file_records(payload)]
+            yield from rows
+            if keep and not any(row.unpublish for row in rows):
+                staged.append((source, prints[source], marshal.dumps([tuple(r) for r in rows])))
+        if staged:
+            work.stage_assessed(staged)
+
+
+def _fingerprints(
+    work: WorkStore, batch: list[tuple[str, bytes]], heads: list[StoredParse], shared: _Shared
+) -> dict[str, bytes]:
+    """Each file's fingerprint (see the module docstring)."""
+    urls = {row[4] for head in heads for row in head.links} - {None}
+    texts = work.verdict_texts(urls)
+    twin_of = work.twins_for(u for u in urls if u.startswith("http://"))
+    twin_texts = work.verdict_texts(twin_of.values()) if twin_of else {}
+    memory = shared.memory
+    prints = {}
+    for (source, payload), head in zip(batch, heads, strict=True):
+        digest = hashlib.blake2b(shared.settings, digest_size=16)
+        digest.update(payload)
+        for _, field, role, _, url, _, _ in head.links:
+            if url is None:
+                continue
+            verdict = texts.get(url)
+            twin = twin_texts.get(twin_of.get(url, ""))
+            digest.update(
+                repr(
+                    (
+                        url,
+                        verdict.text if verdict else None,
+                        verdict.dated if verdict and role == Role.CDN_AMP else None,
+                        twin.text if twin else None,
+                        shared.duplicates.get(url),
+                        _seen_before(memory.first_seen.get(url), verdict),
+                        # Read for the article link only (unpublish_decision).
+                        memory.streaks.get(url) if field in ARTICLE_FIELDS else None,
+                        memory.archived.get(url) if field in ARTICLE_FIELDS else None,
+                    )
+                ).encode()
+            )
+        prints[source] = digest.digest()
+    return prints
+
+
+def _seen_before(
+    seen: recordchecks.ImageSeen | None, verdict: VerdictText | None
+) -> recordchecks.ImageSeen | None:
+    """What "first seen" adds to a fingerprint: nothing when it is what the verdict says
+    now, which ``image_changed`` judges the same as not having seen the image before (the
+    run after an image's first answer would otherwise assess every record again)."""
+    if seen is None or (
+        verdict is not None
+        and seen.image_size is None
+        and (seen.etag, seen.last_modified, seen.content_length) == verdict.validators
+    ):
+        return None
+    return seen
+
+
+def _verdicts_with_twins(
+    work: WorkStore, verdicts: _Verdicts, urls: Iterable[str]
+) -> tuple[dict[str, UrlResult], dict[str, UrlResult]]:
+    """The verdicts of ``urls``, and of the https twins of the http ones, by http URL."""
+    known = verdicts.get(urls)
+    twin_of = work.twins_for(u for u in known if u.startswith("http://"))
+    found = verdicts.get(twin_of.values()) if twin_of else {}
+    return known, {url: found[t] for url, t in twin_of.items() if t in found}
+
+
+def _assess(
+    row: RecordRow, known: Mapping[str, UrlResult], twins: Mapping[str, UrlResult], shared: _Shared
+) -> AssessedRecord:
+    """One record's entry; ``known`` and ``twins`` hold its links' verdicts and the verdicts
+    on their https twins, among others."""
+    record, links, record_only, digest = row
+    memory, config = shared.memory, shared.config
+    results = {link.url: known[link.url] for link in links if link.url and link.url in known}
+    findings = recordchecks.record_findings(
+        record,
+        links,
+        results,
+        config.content,
+        duplicates=shared.duplicates,
+        https_twins={url: twins[url] for url in results if url in twins},
+        first_seen=memory.first_seen,
+        record_only=record_only,
+    )
+    article = article_link(links)
+    url = article.url if article else None
+    flag, reasons, since = unpublish_decision(
+        record,
+        url,
+        results.get(url) if url else None,
+        memory.streaks.get(url) if url else None,
+        config.unpublish,
+        shared.now,
+        memory.archived.get(url) if url else None,
+    )
+    assessed = health.assess(record, links, results, findings, reasons if flag else ())
+    extra = {
+        "sha256": digest,
+        "unpublish_since": since if flag else None,
+        "archive_url": memory.archived.get(url) if url else None,
+    }
+    notable = flag or any(
+        link.url is None or (r := results.get(link.url)) is None or r.outcome is not Outcome.OK
+        for link in links
+    )
+    return assessed_record(assessed, extra, notable)
+
+
+class _Verdicts:
+    """Verdicts by URL from the work store, the most linked ones read once and kept.
+
+    Provider logos and popular articles are linked by thousands of records, most URLs by
+    one record: the ``PINNED`` most linked URLs are read (at the first lookup) and kept,
+    every other verdict is read when a batch of records needs it, and not kept. (An
+    emptied-when-full cache read a third of the verdicts twice.)
+    """
+
+    PINNED = 20_000
+
+    def __init__(self, work: WorkStore) -> None:
+        self.work = work
+        self.pinned: dict[str, UrlResult] | None = None
+
+    def get(self, urls: Iterable[str]) -> dict[str, UrlResult]:
+        urls = list(urls)
+        if not urls:
+            return {}
+        if self.pinned is None:
+            self.pinned = self.work.most_linked_results(self.PINNED)
+        found = {}
+        missing = []
+        for url in urls:
+            hit = self.pinned.get(url)
+            if hit is None:
+                missing.append(url)
+            else:
+                found[url] = hit
+        if missing:
+            found.update(self.work.results_for(missing))
+        return found
