@@ -10,7 +10,7 @@ everything they were made from, and the next run reuses them when the fingerprin
 - the settings the assessment reads (``content``, ``unpublish``);
 - for each link, its verdict's content (``WorkStore.verdict_texts``: all but times, attempts
   and reuse, which no record check reads; the response's Date and Age only for a
-  ``cdnAmpWebUrl``, whose age ``cdn_stale`` reads), its https twin's, the records sharing
+  working ``cdnAmpWebUrl``, whose age ``cdn_stale`` reads), its https twin's, the records sharing
   it as ``originalUrl``, what the image was when first seen (unless that is what it is
   now), and for a link that may be
   the article (``unpublish.ARTICLE_FIELDS``) its dead streak and archived copy.
@@ -65,6 +65,7 @@ class _Shared:
     config: Config
     now: datetime
     settings: bytes  # the fingerprint's start: format, version, settings read
+    twins: bool  # whether any https twin was asked
 
 
 def assess_records(
@@ -78,7 +79,7 @@ def assess_records(
         sort_keys=True,
     )
     settings = f"{ASSESSMENT_FORMAT}|{__version__}|{read}".encode()
-    shared = _Shared(work.duplicate_originals(), memory, config, now, settings)
+    shared = _Shared(work.duplicate_originals(), memory, config, now, settings, work.has_twins())
     verdicts = _Verdicts(work)
     files = work.files()
     while batch := list(itertools.islice(files, FILES_PER_BATCH)):
@@ -87,7 +88,7 @@ def assess_records(
         before = work.assessed_before(prints)
         again = {s for s, fp in prints.items() if s in before and before[s][0] == fp}
         wanted = {row[4] for head in heads if head.source not in again for row in head.links}
-        known, twins = _verdicts_with_twins(work, verdicts, wanted - {None})
+        known, twins = _verdicts_with_twins(work, verdicts, wanted - {None}, shared.twins)
         staged = []
         for source, payload in batch:
             if source in again:
@@ -107,7 +108,7 @@ def _fingerprints(
     """Each file's fingerprint (see the module docstring)."""
     urls = {row[4] for head in heads for row in head.links} - {None}
     texts = work.verdict_texts(urls)
-    twin_of = work.twins_for(u for u in urls if u.startswith("http://"))
+    twin_of = work.twins_for(u for u in urls if u.startswith("http://")) if shared.twins else {}
     twin_texts = work.verdict_texts(twin_of.values()) if twin_of else {}
     memory = shared.memory
     prints = {}
@@ -124,7 +125,7 @@ def _fingerprints(
                     (
                         url,
                         verdict.text if verdict else None,
-                        verdict.dated if verdict and role == Role.CDN_AMP else None,
+                        _dated(verdict, role),
                         twin.text if twin else None,
                         shared.duplicates.get(url),
                         _seen_before(memory.first_seen.get(url), verdict),
@@ -136,6 +137,14 @@ def _fingerprints(
             )
         prints[source] = digest.digest()
     return prints
+
+
+def _dated(verdict: VerdictText | None, role: str) -> str | None:
+    """The response's Date and Age, where a check reads them: ``cdn_stale`` dates a working
+    AMP cache copy by them when it has no Last-Modified."""
+    if verdict is None or role != Role.CDN_AMP or verdict.outcome != Outcome.OK:
+        return None
+    return verdict.dated
 
 
 def _seen_before(
@@ -154,10 +163,12 @@ def _seen_before(
 
 
 def _verdicts_with_twins(
-    work: WorkStore, verdicts: _Verdicts, urls: Iterable[str]
+    work: WorkStore, verdicts: _Verdicts, urls: Iterable[str], twins: bool
 ) -> tuple[dict[str, UrlResult], dict[str, UrlResult]]:
     """The verdicts of ``urls``, and of the https twins of the http ones, by http URL."""
     known = verdicts.get(urls)
+    if not twins:
+        return known, {}
     twin_of = work.twins_for(u for u in known if u.startswith("http://"))
     found = verdicts.get(twin_of.values()) if twin_of else {}
     return known, {url: found[t] for url, t in twin_of.items() if t in found}

@@ -50,6 +50,7 @@ RecordRow = tuple[Record, list[LinkRef], RecordOnly | None, str | None]
 class VerdictText(NamedTuple):
     """A verdict's content for fingerprints (``WorkStore.verdict_texts``)."""
 
+    outcome: str
     text: str
     dated: str
     validators: tuple[str | None, str | None, int | None]  # etag, last_modified, length
@@ -81,8 +82,8 @@ CREATE TABLE assessed (
 # the same answer is given again (or reused); apart, the response's Date and Age.
 _DATED = ("cache_date", "age_s")
 _VOLATILE = {"url", "attempts", "from_cache", "elapsed_ms", "checked_at", *_DATED}
-_CONTENT = " || ',' || ".join(f"quote({name})" for name in COLUMNS if name not in _VOLATILE)
-_DATED_CONTENT = " || ',' || ".join(f"quote({name})" for name in _DATED)
+_CONTENT = f"json_array({', '.join(name for name in COLUMNS if name not in _VOLATILE)})"
+_DATED_CONTENT = f"json_array({', '.join(_DATED)})"
 # A verdict row as stored here: the verdict_rows shape, then requests and referrers.
 _RESULT = f"{column_list()}, requests, referrers"
 _INSERT_RESULT = f"INSERT OR REPLACE INTO results VALUES ({', '.join('?' * (len(COLUMNS) + 2))})"
@@ -309,12 +310,14 @@ class WorkStore:
         validators that "first seen" compares with (``recordchecks.ImageSeen``)."""
         self.flush()
         select = (
-            f"SELECT url, {_CONTENT}, {_DATED_CONTENT}, etag, last_modified, content_length "
-            "FROM results"
+            f"SELECT url, outcome, {_CONTENT}, {_DATED_CONTENT}, etag, last_modified, "
+            "content_length FROM results"
         )
         return {
-            url: VerdictText(text, dated, (etag, modified, length))
-            for url, text, dated, etag, modified, length in self._lookup(select, "url", urls)
+            url: VerdictText(outcome, text, dated, (etag, modified, length))
+            for url, outcome, text, dated, etag, modified, length in self._lookup(
+                select, "url", urls
+            )
         }
 
     def _lookup(self, select: str, column: str, keys: Iterable[str]) -> Iterator[Any]:
