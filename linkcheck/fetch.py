@@ -288,9 +288,10 @@ class Client:
         HEAD is the cheapest ask; a refusing or lying HEAD (a status in
         ``http.head_reask``) is asked again as GET.
         A host that refused HEAD outright (405/501) and then answered GET is asked
-        GET first from then on: the verdict was going to be GET's anyway.
+        GET first from then on, and so is a URL whose last answer (history) HEAD would
+        re-ask: the verdict was going to be GET's anyway.
         """
-        method = "GET" if want_body else "HEAD"
+        method = "GET" if want_body or check.last_status in self._reask else "HEAD"
         headers = _conditional(check)
         seen = {str(url)}
         while True:

@@ -475,15 +475,21 @@ class HistoryStore:
 
     def validators(self, urls: Iterable[str]) -> dict[str, Validators]:
         """The latest ETag / Last-Modified of each URL, for If-None-Match / If-Modified-Since."""
+        return {url: found for url, (found, _) in self.last_answers(urls).items() if found}
+
+    def last_answers(self, urls: Iterable[str]) -> dict[str, tuple[Validators | None, int | None]]:
+        """Each URL's latest validators (``validators``) and HTTP status, where known."""
         query = (
-            "SELECT r.url, r.etag, r.last_modified FROM temp.wanted w "
+            "SELECT r.url, r.etag, r.last_modified, r.status FROM temp.wanted w "
             "CROSS JOIN url_state s ON s.url = w.url "
-            "CROSS JOIN results r ON r.url = s.url AND r.run_id = s.last_run_id "
-            "WHERE r.etag IS NOT NULL OR r.last_modified IS NOT NULL"
+            "CROSS JOIN results r ON r.url = s.url AND r.run_id = s.last_run_id"
         )
         with self._wanted(urls):
             rows = self.db.execute(query).fetchall()
-        return {url: Validators(etag=etag, last_modified=lm) for url, etag, lm in rows}
+        return {
+            url: (Validators(etag, modified) if etag or modified else None, status)
+            for url, etag, modified, status in rows
+        }
 
     def first_seen(self, urls: Iterable[str]) -> dict[str, FirstSeen]:
         """(etag, last_modified, content_length) the first time each URL answered ok."""

@@ -178,6 +178,9 @@ class UrlCheck:
     roles: frozenset[Role]
     referrers: int = 1
     validators: Validators | None = None
+    # The status it answered last time (history): a HEAD that status would have re-asked
+    # as GET (``http.head_reask``) is not sent again.
+    last_status: int | None = None
 
     @property
     def wants_body(self) -> bool:

@@ -14,7 +14,6 @@ therefore switched off (no journal, no fsync): a crash loses only what is thrown
 
 from __future__ import annotations
 
-import heapq
 import re
 import shutil
 import sqlite3
@@ -27,7 +26,6 @@ from typing import Any, NamedTuple
 from linkcheck.inputs import StoredParse, unpack_parse
 from linkcheck.model import (
     LinkRef,
-    Outcome,
     Record,
     Role,
     UrlCheck,
@@ -86,6 +84,16 @@ _CONTENT = f"json_array({', '.join(name for name in COLUMNS if name not in _VOLA
 _DATED_CONTENT = f"json_array({', '.join(_DATED)})"
 # A verdict row as stored here: the verdict_rows shape, then requests and referrers.
 _RESULT = f"{column_list()}, requests, referrers"
+# Each invalid link as a listed verdict row (key, kind 2, verdict row, requests, referrers):
+# the raw text stands for the URL, the reason is the error.
+_INVALID = "SELECT raw, 2, {}, 0, referrers FROM invalid".format(
+    ", ".join(
+        {"url": "raw", "outcome": "'invalid'", "final_url": "raw", "error": "reason"}.get(
+            name, "NULL"
+        )
+        for name in COLUMNS
+    )
+)
 _INSERT_RESULT = f"INSERT OR REPLACE INTO results VALUES ({', '.join('?' * (len(COLUMNS) + 2))})"
 
 
@@ -342,34 +350,37 @@ class WorkStore:
         )
         return (url for (url,) in rows.fetchall())
 
-    def listed_results(self, invalid: bool = False) -> Iterator[tuple[UrlResult, int]]:
+    def listed_results(
+        self, invalid: bool = False, reused: bool | None = None
+    ) -> Iterator[tuple[UrlResult, int]]:
         """The verdicts the report lists with their referrer counts, sorted by URL: every
         record URL with a verdict (no https twins) and, with ``invalid``, an ``invalid``
         verdict for every link that is no checkable URL, keyed by its raw text (it wins
-        over a URL spelled the same)."""
+        over a URL spelled the same). ``reused``: only the verdicts reused from history
+        (True), or none of them (False)."""
         self.flush()
+        checked = (
+            f"SELECT u.url, 1, {column_list('r.')}, r.requests, u.referrers FROM urls u "
+            "JOIN results r ON r.url = u.url"
+        )
+        if reused is not None:
+            checked += f" WHERE r.from_cache = {int(reused)}"
+        if not invalid:
+            rows = self.db.execute(f"{checked} ORDER BY u.url")
+            return ((_verdict(row[2:]), row[-1]) for row in _paged(rows))
+        rows = self.db.execute(f"{checked} UNION ALL {_INVALID} ORDER BY 1, 2")
+        return _last_of_each(_paged(rows))
+
+    def reused_after(self, after: str, limit: int) -> list[tuple[UrlResult, int]]:
+        """``listed_results(reused=True)``, the first ``limit`` after URL ``after``: a page
+        read while the fetch writes verdicts through the same connection."""
         rows = self.db.execute(
             f"SELECT {column_list('r.')}, r.requests, u.referrers FROM urls u "
-            "JOIN results r ON r.url = u.url ORDER BY u.url"
-        )
-        checked = ((row[0], 1, _verdict(row), row[-1]) for row in _paged(rows))
-        if not invalid:
-            return ((result, refs) for _, _, result, refs in checked)
-        merged = heapq.merge(checked, self._invalid_results(), key=lambda row: row[:2])
-        return _last_of_each(merged)
-
-    def _invalid_results(self) -> Iterator[tuple[str, int, UrlResult, int]]:
-        rows = self.db.execute("SELECT raw, reason, referrers FROM invalid ORDER BY raw")
-        for raw, reason, referrers in _paged(rows):
-            result = UrlResult(
-                url=raw,
-                outcome=Outcome.INVALID,
-                status=None,
-                final_url=raw,
-                error=reason,
-                referrers=referrers,
-            )
-            yield raw, 2, result, referrers
+            "JOIN results r ON r.url = u.url WHERE r.from_cache AND u.url > ? "
+            "ORDER BY u.url LIMIT ?",
+            (after, limit),
+        ).fetchall()
+        return [(_verdict(row), row[-1]) for row in rows]
 
     def listed_keys(self) -> Iterator[str]:
         """The keys ``listed_results(invalid=True)`` has, in no particular order."""
@@ -395,9 +406,9 @@ class WorkStore:
         found = {row[0]: _verdict(row) for row in _paged(rows)}
         listed = self.results_for(urls)
         found.update((url, result) for url, result in listed.items() if self._is_url(url))
-        for raw, _, result, _ in self._invalid_results():
-            if raw in urls or result.outcome.value in outcomes:
-                found[raw] = result
+        for row in self.db.execute(_INVALID).fetchall():
+            if row[0] in urls or "invalid" in outcomes:
+                found[row[0]] = _verdict(row[2:])
         return found
 
     def _is_url(self, url: str) -> bool:
@@ -440,17 +451,16 @@ def _paged(cursor: sqlite3.Cursor) -> Iterator[Any]:
         yield from rows
 
 
-def _last_of_each(
-    rows: Iterable[tuple[str, int, UrlResult, int]],
-) -> Iterator[tuple[UrlResult, int]]:
-    """Of consecutive rows with the same key, the last."""
-    held: tuple[str, int, UrlResult, int] | None = None
+def _last_of_each(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[UrlResult, int]]:
+    """Of consecutive rows (key, kind, *verdict row) with the same key, the last, as its
+    verdict and referrer count."""
+    held: Sequence[Any] | None = None
     for row in rows:
         if held is not None and held[0] != row[0]:
-            yield held[2], held[3]
+            yield _verdict(held[2:]), held[-1]
         held = row
     if held is not None:
-        yield held[2], held[3]
+        yield _verdict(held[2:]), held[-1]
 
 
 def _check(url: str, roles: int, referrers: int) -> UrlCheck:

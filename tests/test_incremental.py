@@ -39,6 +39,7 @@ class Site:
 
     def __init__(self) -> None:
         self.hits: Counter[str] = Counter()
+        self.asked: list[tuple[str, str]] = []  # (method, path)
         self.conditional: Counter[str] = Counter()
         self.logo_etag = '"v1"'
         self.logo = png(50, 50)
@@ -46,6 +47,7 @@ class Site:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         self.hits[request.path] += 1
+        self.asked.append((request.method, request.path))
         if "If-None-Match" in request.headers:
             self.conditional[request.path] += 1
         if request.path in self.dead:
@@ -297,3 +299,21 @@ def test_a_stored_parse_gives_back_every_record_link_and_error(tmp_path: Path) -
         assert inputs.unpack_parse(stored.payload) == (read, links, {})
     assert [row[1] for row in stored.links] == []  # the broken file has no links
     assert head.errors and head.errors[0].line  # its error keeps the line
+
+
+def test_a_url_whose_head_was_refused_last_run_is_asked_get_first(site, tmp_path: Path) -> None:
+    state, host = site
+    write_site(tmp_path / "records", host)
+
+    def gone() -> list[str]:
+        asked = [method for method, path in state.asked if path == "/gone"]
+        state.asked.clear()
+        return asked
+
+    # Without content checks a link is asked HEAD first; HEAD's 404 is asked again as GET.
+    check(tmp_path, "--no-content-enabled")
+    assert gone() == ["HEAD", "GET"]
+    check(tmp_path, "--no-content-enabled")
+    assert gone() == ["GET"]
+    check(tmp_path, "--no-content-enabled", "--http-head-reask", "")
+    assert gone() == ["HEAD"]

@@ -334,3 +334,28 @@ def test_write_html_memory_stays_flat(tmp_path: Path) -> None:
     data = text.split('id="report-data">', 1)[1].split("</script>", 1)[0]
     parsed = json.loads(data)
     assert (len(parsed["urls"]), len(parsed["records"])) == (60_000, 6_000)
+
+
+def test_url_rows_added_in_any_order_are_numbered_by_url_and_the_last_entry_wins() -> None:
+    from linkcheck.report_rows import UrlRows
+    from linkcheck.report_source import StoredReport, create_tables
+
+    def entry(url: str, outcome: str = "ok", cached: bool = True) -> dict[str, Any]:
+        return {"url": url, "outcome": outcome, "status": 200, "elapsed_ms": 5,
+                "requests": 0 if cached else 1, "from_cache": cached}  # fmt: skip
+
+    db = sqlite3.connect(":memory:")
+    create_tables(db)
+    rows = UrlRows(db, by_url=True)
+    rows.add([entry("https://c.test/"), entry("https://a.test/")])  # while the fetch runs
+    rows.add(
+        [entry("https://b.test/", "broken", False), entry("https://c.test/", "invalid", False)]
+    )
+    assert rows.finish() == (3, Counter({"ok": 1, "broken": 1, "invalid": 1}), 1)
+    report = StoredReport(db, {})
+    assert [(e["url"], e["outcome"]) for e in report.urls()] == [
+        ("https://a.test/", "ok"),
+        ("https://b.test/", "broken"),
+        ("https://c.test/", "invalid"),
+    ]
+    assert report.positions(["https://c.test/"]) == {"https://c.test/": 2}
