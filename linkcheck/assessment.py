@@ -8,16 +8,16 @@ everything they were made from, and the next run reuses them when the fingerprin
 - the file as stored (its bytes' digest, records, links and record-only findings:
   ``inputs.StoredParse``), this module's format and linkcheck's version;
 - the settings the assessment reads (``content``, ``unpublish``);
-- for each link, its verdict's content (``WorkStore.verdict_texts``: all but times, attempts
-  and reuse, which no record check reads; the response's Date and Age only for a
-  working ``cdnAmpWebUrl``, whose age ``cdn_stale`` reads), its https twin's, the records sharing
-  it as ``originalUrl``, what the image was when first seen (unless that is what it is
-  now), and for a link that may be
-  the article (``unpublish.ARTICLE_FIELDS``) its dead streak and archived copy.
+- for each link: its verdict's content (``WorkStore.verdict_texts``: all but times,
+  attempts and reuse, which no record check reads; the response's Date and Age only for a
+  working ``cdnAmpWebUrl``, whose age ``cdn_stale`` reads), its https twin's, the records
+  sharing it as ``originalUrl``, what the image was when first seen (unless that is what
+  it is now), and for a link that may be the article (``unpublish.ARTICLE_FIELDS``) its
+  dead streak and archived copy.
 
 A file with a record flagged to unpublish is never kept: its entry says since when, which
 moves with the clock. Anything missed above would make a stale entry, so when a record
-check starts reading something new, add it to ``_fingerprint`` and bump ASSESSMENT_FORMAT.
+check starts reading something new, add it to ``_fingerprints`` and bump ASSESSMENT_FORMAT.
 """
 
 from __future__ import annotations
