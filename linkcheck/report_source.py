@@ -164,6 +164,11 @@ class DictReport(_Head):
         return len(self._records)
 
 
+# The URL entries in the order of their rows (``u.pos``); entries are keyed by URL, so the
+# pipeline can store them as verdicts come, before the order is known (report_rows.UrlRows).
+_ENTRIES = "SELECT e.entry FROM report_urls u JOIN report_url_entries e ON e.url = u.url"
+
+
 class StoredReport(_Head):
     """A report whose entries are rows of an SQLite database (see ``create_tables``).
 
@@ -178,12 +183,11 @@ class StoredReport(_Head):
 
     def urls(self, outcomes: Collection[str] | None = None) -> Iterator[dict[str, Any]]:
         if outcomes is None:
-            rows = self.db.execute("SELECT entry FROM report_url_entries ORDER BY pos")
+            rows = self.db.execute(_ENTRIES + " ORDER BY u.pos")
         else:
             marks = ",".join("?" * len(outcomes))
             rows = self.db.execute(
-                f"SELECT e.entry FROM report_urls u JOIN report_url_entries e ON e.pos = u.pos "
-                f"WHERE u.outcome IN ({marks}) ORDER BY u.pos",
+                f"{_ENTRIES} WHERE u.outcome IN ({marks}) ORDER BY u.pos",
                 list(outcomes),
             )
         return (orjson.loads(entry) for (entry,) in rows)
@@ -194,7 +198,7 @@ class StoredReport(_Head):
         return (orjson.loads(entry) for (entry,) in rows)
 
     def url_texts(self) -> Iterator[bytes]:
-        rows = self.db.execute("SELECT entry FROM report_url_entries ORDER BY pos")
+        rows = self.db.execute(_ENTRIES + " ORDER BY u.pos")
         return (entry for (entry,) in rows)
 
     def url_tallies(self) -> Iterator[Tally]:
@@ -214,7 +218,7 @@ class StoredReport(_Head):
             marks = ",".join("?" * len(batch))
             for url, entry in self.db.execute(
                 "SELECT u.url, e.entry FROM report_urls u JOIN report_url_entries e "
-                f"ON e.pos = u.pos WHERE u.url IN ({marks})",
+                f"ON e.url = u.url WHERE u.url IN ({marks})",
                 batch,
             ):
                 found[url] = orjson.loads(entry)
@@ -319,7 +323,7 @@ class StoredReport(_Head):
 #   report_urls.host         report_view.host_of(url): per-host numbers are a GROUP BY
 #   report_urls.script_head  the HTML script's row of the entry (report_html.url_script_parts)
 #   report_urls.script_tail  before and after its host's index, which only the whole list fixes
-#   report_url_entries       (pos, entry): the long URL entries apart, so a scan of the other
+#   report_url_entries       (url, entry): the long URL entries apart, so a scan of the other
 #                            columns (a GROUP BY, the script's rows) reads ~30 MB, not ~200 MB,
 #                            at 100,000 URLs
 #   report_records.anchor    the record's HTML anchor (report_view.Anchors over all records)
@@ -356,7 +360,7 @@ def create_tables(db: sqlite3.Connection) -> None:
             elapsed_ms INTEGER NOT NULL, requests INTEGER NOT NULL,
             host TEXT NOT NULL, script_head TEXT NOT NULL, script_tail TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS report_url_entries (
-            pos INTEGER PRIMARY KEY, entry BLOB NOT NULL);
+            url TEXT PRIMARY KEY, entry BLOB NOT NULL);
         CREATE TABLE IF NOT EXISTS report_bad_urls (
             url TEXT PRIMARY KEY, outcome TEXT NOT NULL, why TEXT NOT NULL) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS report_records (

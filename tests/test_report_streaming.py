@@ -129,7 +129,7 @@ def test_summaries_of_a_stored_report_decode_only_what_they_show(renderer: str) 
     stored = _stored(report)
     spoiled = stored.db.execute(
         "UPDATE report_url_entries SET entry = x'00' "
-        "WHERE pos IN (SELECT pos FROM report_urls WHERE outcome = 'ok')"
+        "WHERE url IN (SELECT url FROM report_urls WHERE outcome = 'ok')"
     ).rowcount
     spoiled += stored.db.execute(
         "UPDATE report_records SET entry = x'00' WHERE bad_links IS NULL AND NOT unpublish"
