@@ -19,14 +19,20 @@ linkcheck is fed as the pipeline feeds it: a generator of UrlChecks in
 is (first-seen order) instead, so ``--memory-only`` measures fetch_all's own
 memory; ``--window N`` overrides fetch_all's window.
 
+Event loops: ``--loops uvloop,asyncio`` runs every linkcheck line on each client
+loop (the child runs ``linkcheck.loop.run``; "uvloop" is what linkcheck uses when
+it is installed), alternating within each run; ``--web-loops asyncio,uvloop``
+starts one bench/web.py per server loop (same addresses, own port) and runs every
+line, lychee included, against each.
+
     .venv/bin/python bench/bench_engine.py --records 1000 --runs 3
+    .venv/bin/python bench/bench_engine.py --records 1000 --runs 3 --loops uvloop,asyncio
     .venv/bin/python bench/bench_engine.py --records 10000 --memory-only --order given
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import re
 import resource
@@ -39,6 +45,7 @@ import time
 import urllib.request
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,6 +114,7 @@ def run_linkcheck_child(
     order: str = "spread",
     window: int | None = None,
     head_reask: str | None = None,
+    loop: str = "uvloop",
 ) -> None:
     """In a fresh process: one fetch_all over the URLs; prints wall, outcomes, peak RSS.
 
@@ -118,6 +126,7 @@ def run_linkcheck_child(
     from linkcheck.config import load_config
     from linkcheck.fetch import fetch_all
     from linkcheck.hosts import spread_order
+    from linkcheck.loop import loop_name, run
     from linkcheck.model import Role, UrlCheck
 
     overrides: dict[str, object] = {
@@ -141,8 +150,9 @@ def run_linkcheck_child(
         statuses[str(fetched.status or fetched.failure)] += 1
 
     before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    cpu_before = cpu_seconds()
     started = time.perf_counter()
-    asyncio.run(
+    run(
         fetch_all(
             checks,
             config,
@@ -150,21 +160,31 @@ def run_linkcheck_child(
             want_body=lambda c: body,
             collect=collect,
             window=window,
-        )
+        ),
+        use_uvloop=loop == "uvloop",
     )
     wall = time.perf_counter() - started
+    cpu = cpu_seconds() - cpu_before
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         json.dumps(
             {
                 "wall": wall,
+                "cpu": cpu,
                 "statuses": statuses,
                 "rss_mb": rss_mb,
                 "before_mb": before_mb,
                 "urls": sum(statuses.values()),
+                "loop": loop_name(loop == "uvloop"),
             }
         )
     )
+
+
+def cpu_seconds() -> float:
+    """This process's user + system CPU time: the client's own cost, less noisy than wall."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def stream_lines(path: str) -> Iterator[str]:
@@ -175,7 +195,11 @@ def stream_lines(path: str) -> Iterator[str]:
 
 
 def linkcheck_once(
-    urls_file: Path, args: argparse.Namespace, collect: bool = True, head_reask: str | None = None
+    urls_file: Path,
+    args: argparse.Namespace,
+    collect: bool = True,
+    head_reask: str | None = None,
+    loop: str = "uvloop",
 ) -> dict:
     cmd = [
         sys.executable,
@@ -191,6 +215,7 @@ def linkcheck_once(
     cmd += [] if collect else ["--no-collect"]
     cmd += ["--order", args.order] + (["--window", str(args.window)] if args.window else [])
     cmd += [] if head_reask is None else [f"--head-reask={head_reask}"]
+    cmd += ["--loop", loop]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=3600)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -242,7 +267,20 @@ def main() -> None:
         help="order linkcheck is fed the URLs: spread by host as the pipeline does, or as found",
     )
     parser.add_argument("--window", type=int, help="fetch_all's window (default: its own)")
+    parser.add_argument(
+        "--loops",
+        type=loop_list,
+        default=["uvloop"],
+        help="linkcheck's event loops, comma-separated: uvloop (its default), asyncio",
+    )
+    parser.add_argument(
+        "--web-loops",
+        type=loop_list,
+        default=["asyncio"],
+        help="bench/web.py's event loops, comma-separated: one server each",
+    )
     parser.add_argument("--head-reask", help="child only: http.head_reask for linkcheck")
+    parser.add_argument("--loop", default="uvloop", help="child only: linkcheck's event loop")
     parser.add_argument("--child")
     parser.add_argument("--no-collect", action="store_true")
     args = parser.parse_args()
@@ -256,58 +294,90 @@ def main() -> None:
             args.order,
             args.window,
             args.head_reask,
+            args.loop,
         )
         return
     with tempfile.TemporaryDirectory(prefix="linkcheck-bench-") as tmp:
         bench(args, Path(tmp))
 
 
-def bench(args: argparse.Namespace, workdir: Path) -> None:
-    urls, addresses = localise(record_urls(args.records, workdir))
-    print(f"{args.records} records -> {len(urls)} unique URLs on {len(addresses)} hosts")
+def loop_list(text: str) -> list[str]:
+    loops = [name.strip() for name in text.split(",") if name.strip()]
+    if not loops or any(name not in ("uvloop", "asyncio") for name in loops):
+        raise argparse.ArgumentTypeError("a comma-separated list of: uvloop, asyncio")
+    return loops
+
+
+@dataclass(frozen=True)
+class Web:
+    """One bench/web.py: its event loop, port, and the URL file pointing at it."""
+
+    loop: str
+    port: int
+    urls_file: Path
+
+
+def start_web(addresses: list[str], loop: str) -> tuple[subprocess.Popen[str], int]:
     server = subprocess.Popen(
         [
             sys.executable,
             str(ROOT / "bench" / "web.py"),
             "--addresses",
-            ",".join(addresses.values()),
+            ",".join(addresses),
+            "--loop",
+            loop,
         ],
         stdout=subprocess.PIPE,
         text=True,
     )
+    assert server.stdout is not None
+    return server, int(server.stdout.readline())
+
+
+def bench(args: argparse.Namespace, workdir: Path) -> None:
+    urls, addresses = localise(record_urls(args.records, workdir))
+    print(f"{args.records} records -> {len(urls)} unique URLs on {len(addresses)} hosts")
+    servers: list[subprocess.Popen[str]] = []
     try:
-        assert server.stdout is not None
-        port = int(server.stdout.readline())
-        urls = [u.format(port=port) for u in urls]
-        urls_file = workdir / "urls.txt"
-        urls_file.write_text("\n".join(urls) + "\n")
+        webs = []
+        for loop in args.web_loops:
+            server, port = start_web(list(addresses.values()), loop)
+            servers.append(server)
+            urls_file = workdir / f"urls-{loop}.txt"
+            urls_file.write_text("\n".join(u.format(port=port) for u in urls) + "\n")
+            webs.append(Web(loop, port, urls_file))
         first = next(iter(addresses.values()))
-        bound = lower_bound(urls, args.per_host, args.concurrency)
+        bound = lower_bound([u.format(port=0) for u in urls], args.per_host, args.concurrency)
         print(
             f"lower bound: {bound:.2f} s (concurrency {args.concurrency}, "
             f"per host {args.per_host}, {'GET+body' if args.body else 'HEAD'})"
         )
         if args.memory_only:
-            server_requests(port, first, reset=True)
-            result = linkcheck_once(urls_file, args, collect=False)
+            web = webs[0]
+            server_requests(web.port, first, reset=True)
+            result = linkcheck_once(web.urls_file, args, collect=False, loop=args.loops[0])
             print(
-                f"linkcheck: {result['wall']:.2f} s, peak RSS {result['rss_mb']:.0f} MB "
+                f"linkcheck [{result['loop']}]: {result['wall']:.2f} s, "
+                f"peak RSS {result['rss_mb']:.0f} MB "
                 f"({result['before_mb']:.0f} MB once the URL set was built), "
-                f"{server_requests(port, first)} requests, statuses {result['statuses']}"
+                f"{server_requests(web.port, first)} requests, statuses {result['statuses']}"
             )
             return
-        compare(urls_file, args, workdir, port, first, bound)
+        compare(webs, args, workdir, first, bound)
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=10)
 
 
 def compare(
-    urls_file: Path, args: argparse.Namespace, workdir: Path, port: int, first: str, bound: float
+    webs: list[Web], args: argparse.Namespace, workdir: Path, first: str, bound: float
 ) -> None:
-    """Each run: linkcheck at lychee's settings, linkcheck at its defaults (HEAD mode), lychee.
+    """Each run, per server: linkcheck at lychee's settings and at its defaults (HEAD
+    mode) on each client loop, then lychee.
 
-    Walls and request counts per tool; medians, ratios to the bound and to lychee.
+    Walls and request counts per line; medians, ratios to the bound and to lychee
+    (on the same server).
     """
     # (label, http.head_reask): GET mode never re-asks, so one linkcheck line is enough.
     variants = [("linkcheck", None)]
@@ -315,42 +385,62 @@ def compare(
         variants = [("linkcheck equal", ""), ("linkcheck default", None)]
     walls: dict[str, list[float]] = defaultdict(list)
     requests: dict[str, list[int]] = defaultdict(list)
+    cpus: dict[str, list[float]] = defaultdict(list)
     for run in range(args.runs):
-        for label, reask in variants:
-            server_requests(port, first, reset=True)
-            result = linkcheck_once(urls_file, args, head_reask=reask)
-            walls[label].append(result["wall"])
-            requests[label].append(server_requests(port, first))
-            print(
-                f"run {run + 1}: {label:<17} {result['wall']:.2f} s, "
-                f"{requests[label][-1]} requests, RSS {result['rss_mb']:.0f} MB, "
-                f"statuses {dict(result['statuses'])}"
-            )
-        if not args.no_lychee:
-            server_requests(port, first, reset=True)
-            walls["lychee"].append(lychee_once(urls_file, args, workdir))
-            requests["lychee"].append(server_requests(port, first))
-            print(
-                f"run {run + 1}: {'lychee':<17} {walls['lychee'][-1]:.2f} s, "
-                f"{requests['lychee'][-1]} requests"
-            )
-    summarise(walls, requests, bound)
+        for web in webs:
+            suffix = f" web={web.loop}" if len(webs) > 1 else ""
+            for label, reask in variants:
+                # Alternate the loops' order run by run: neither always goes first.
+                for loop in args.loops if run % 2 == 0 else args.loops[::-1]:
+                    server_requests(web.port, first, reset=True)
+                    result = linkcheck_once(web.urls_file, args, head_reask=reask, loop=loop)
+                    line = f"{label} [{result['loop']}]" if len(args.loops) > 1 else label
+                    line += suffix
+                    walls[line].append(result["wall"])
+                    requests[line].append(server_requests(web.port, first))
+                    cpus[line].append(result["cpu"])
+                    print(
+                        f"run {run + 1}: {line:<38} {result['wall']:.2f} s, "
+                        f"CPU {result['cpu']:.2f} s, "
+                        f"{requests[line][-1]} requests, RSS {result['rss_mb']:.0f} MB, "
+                        f"statuses {dict(result['statuses'])}",
+                        flush=True,
+                    )
+            if not args.no_lychee:
+                line = "lychee" + suffix
+                server_requests(web.port, first, reset=True)
+                walls[line].append(lychee_once(web.urls_file, args, workdir))
+                requests[line].append(server_requests(web.port, first))
+                print(
+                    f"run {run + 1}: {line:<38} {walls[line][-1]:.2f} s, "
+                    f"{requests[line][-1]} requests",
+                    flush=True,
+                )
+    summarise(walls, requests, bound, cpus)
 
 
-def summarise(walls: dict[str, list[float]], requests: dict[str, list[int]], bound: float) -> None:
+def summarise(
+    walls: dict[str, list[float]],
+    requests: dict[str, list[int]],
+    bound: float,
+    cpus: dict[str, list[float]],
+) -> None:
+    """Medians per line; linkcheck's lines add the client's CPU seconds (lychee's: not measured)."""
     medians = {label: statistics.median(w) for label, w in walls.items()}
     for label, median in medians.items():
+        cpu = f", CPU {statistics.median(cpus[label]):.2f} s" if cpus.get(label) else ""
         print(
-            f"{label:<17} median {median:.2f} s = {median / bound:.2f}x the lower bound, "
-            f"{statistics.median(requests[label]):.0f} requests"
+            f"{label:<38} median {median:.2f} s = {median / bound:.2f}x the lower bound, "
+            f"{statistics.median(requests[label]):.0f} requests{cpu}"
         )
-    theirs = medians.get("lychee")
-    if theirs is None:
-        return
     for label, median in medians.items():
-        if label != "lychee":
-            extra = statistics.median(requests[label]) - statistics.median(requests["lychee"])
-            print(f"{label} / lychee = {median / theirs:.2f} ({extra:+.0f} requests)")
+        if label.startswith("lychee"):
+            continue
+        # The lychee line on the same server: "... web=uvloop" -> "lychee web=uvloop".
+        theirs = "lychee" + (label[label.index(" web=") :] if " web=" in label else "")
+        if theirs in medians:
+            extra = statistics.median(requests[label]) - statistics.median(requests[theirs])
+            print(f"{label} / {theirs} = {median / medians[theirs]:.2f} ({extra:+.0f} requests)")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from linkcheck import content, recordchecks
+from linkcheck import content, loop, recordchecks
 from linkcheck.archive import lookup_archives
 from linkcheck.assessment import Memory, assess_records
 from linkcheck.changes import FAILING, compute_changes, dead_streak
@@ -75,7 +75,7 @@ def run_check(
     now: datetime | None = None,
 ) -> CheckOutput:
     """Run the whole check; the caller writes the reports, then closes the output."""
-    return asyncio.run(check(paths, config, progress, now))
+    return loop.run(check(paths, config, progress, now))
 
 
 async def check(

@@ -8,13 +8,13 @@ never sends a packet beyond 127.0.0.0/8.
 
 from __future__ import annotations
 
-import asyncio
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
+from linkcheck import loop
 from linkcheck.config import load_config
 from linkcheck.demo.server import build_cdn, build_site
 from linkcheck.output import write_atomic
@@ -39,7 +39,7 @@ DEMO_PORT = 47301
 
 
 def run_demo(out_dir: str, progress: ProgressSink | None = None) -> CheckOutput:
-    return asyncio.run(_demo(Path(out_dir), progress))
+    return loop.run(_demo(Path(out_dir), progress))
 
 
 async def _demo(out: Path, progress: ProgressSink | None) -> CheckOutput:
