@@ -42,17 +42,18 @@ from linkcheck.workstore import RecordRow, VerdictText, WorkStore, file_records
 
 # Bump when a record's entry, or what it is judged from, changes shape: kept rows then miss.
 ASSESSMENT_FORMAT = "assessment-1"
+_IMAGES = {role.value for role in Role if role.is_image}
 # Files whose verdicts are read together: one query per record cost more than its checks.
 FILES_PER_BATCH = 100
 
 
 @dataclass(frozen=True)
 class Memory:
-    """What history adds to this run: streaks, first-seen images, changes, archive copies."""
+    """What history adds to this run: streaks, changes, archive copies (what images were
+    when first seen is in the work store: ``WorkStore.first_seen_for``)."""
 
     changes: dict[str, Any] | None = None
     streaks: Mapping[str, Any] = dataclasses.field(default_factory=dict)
-    first_seen: Mapping[str, recordchecks.ImageSeen] = dataclasses.field(default_factory=dict)
     archived: Mapping[str, str | None] = dataclasses.field(default_factory=dict)
 
 
@@ -84,7 +85,10 @@ def assess_records(
     files = work.files()
     while batch := list(itertools.islice(files, FILES_PER_BATCH)):
         heads = [unpack_head(payload) for _, payload in batch]
-        prints = _fingerprints(work, batch, heads, shared) if keep else {}
+        seen = work.first_seen_for(
+            url for head in heads for _, _, role, _, url, _, _ in head.links if role in _IMAGES
+        )
+        prints = _fingerprints(work, batch, heads, seen, shared) if keep else {}
         before = work.assessed_before(prints)
         again = {s for s, fp in prints.items() if s in before and before[s][0] == fp}
         wanted = {row[4] for head in heads if head.source not in again for row in head.links}
@@ -94,7 +98,7 @@ def assess_records(
             if source in again:
                 yield from (AssessedRecord(*row) for row in marshal.loads(before[source][1]))
                 continue
-            rows = [_assess(row, known, twins, shared) for row in file_records(payload)]
+            rows = [_assess(row, known, twins, seen, shared) for row in file_records(payload)]
             yield from rows
             if keep and not any(row.unpublish for row in rows):
                 staged.append((source, prints[source], marshal.dumps([tuple(r) for r in rows])))
@@ -103,7 +107,11 @@ def assess_records(
 
 
 def _fingerprints(
-    work: WorkStore, batch: list[tuple[str, bytes]], heads: list[StoredParse], shared: _Shared
+    work: WorkStore,
+    batch: list[tuple[str, bytes]],
+    heads: list[StoredParse],
+    seen: Mapping[str, recordchecks.ImageSeen],
+    shared: _Shared,
 ) -> dict[str, bytes]:
     """Each file's fingerprint (see the module docstring)."""
     urls = {row[4] for head in heads for row in head.links} - {None}
@@ -128,7 +136,7 @@ def _fingerprints(
                         _dated(verdict, role),
                         twin.text if twin else None,
                         shared.duplicates.get(url),
-                        _seen_before(memory.first_seen.get(url), verdict),
+                        _seen_before(seen.get(url), verdict),
                         # Read for the article link only (unpublish_decision).
                         memory.streaks.get(url) if field in ARTICLE_FIELDS else None,
                         memory.archived.get(url) if field in ARTICLE_FIELDS else None,
@@ -175,10 +183,14 @@ def _verdicts_with_twins(
 
 
 def _assess(
-    row: RecordRow, known: Mapping[str, UrlResult], twins: Mapping[str, UrlResult], shared: _Shared
+    row: RecordRow,
+    known: Mapping[str, UrlResult],
+    twins: Mapping[str, UrlResult],
+    seen: Mapping[str, recordchecks.ImageSeen],
+    shared: _Shared,
 ) -> AssessedRecord:
     """One record's entry; ``known`` and ``twins`` hold its links' verdicts and the verdicts
-    on their https twins, among others."""
+    on their https twins, ``seen`` what its images were when first seen, among others."""
     record, links, record_only, digest = row
     memory, config = shared.memory, shared.config
     results = {link.url: known[link.url] for link in links if link.url and link.url in known}
@@ -189,7 +201,7 @@ def _assess(
         config.content,
         duplicates=shared.duplicates,
         https_twins={url: twins[url] for url in results if url in twins},
-        first_seen=memory.first_seen,
+        first_seen=seen,
         record_only=record_only,
     )
     article = article_link(links)

@@ -21,6 +21,7 @@ in the verdict_rows shape), never as one Python object per row.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import sqlite3
@@ -253,7 +254,9 @@ class HistoryStore:
             )
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA temp_store=MEMORY")
+            # Temporary tables (``_wanted``: up to a key per URL of the run) on disk, paged
+            # through a small cache, not in memory.
+            self.db.execute("PRAGMA temp_store=FILE")
             self._migrate()
             self._mark_abandoned_runs()
         except sqlite3.DatabaseError as exc:
@@ -432,6 +435,18 @@ class HistoryStore:
             "INSERT INTO work.assessed_before (source, fingerprint, rows) "
             "SELECT a.source, a.fingerprint, a.rows FROM work.files f "
             "CROSS JOIN assessed_files a ON a.source = f.source",
+            (),
+        )
+
+    def first_seen_into(self, work: Path) -> int:
+        """Copy into the work store at ``work`` (its ``first_seen``) what each of its image
+        URLs was when first seen ok (``first_seen``), without holding them in memory."""
+        return self._into_work(
+            work,
+            "INSERT INTO work.first_seen (url, etag, last_modified, content_length) "
+            "SELECT s.url, s.first_etag, s.first_last_modified, s.first_content_length "
+            "FROM work.image_urls u CROSS JOIN url_state s ON s.url = u.url "
+            "WHERE s.first_seen_at IS NOT NULL",
             (),
         )
 
@@ -646,21 +661,29 @@ class HistoryStore:
 
     @contextlib.contextmanager
     def _wanted(self, keys: Iterable[str]) -> Iterator[None]:
-        """The keys in a temporary table, so one query serves 100k of them."""
+        """The keys in a temporary table, so one query serves 100k of them.
+
+        Filled 10,000 keys at a time, each batch one JSON array unpacked by SQLite's
+        json_each (half the time of binding them one row at a time): a million keys never
+        sit in one list, and the table itself lives in a temporary file.
+        """
         self.db.execute(
             "CREATE TEMP TABLE IF NOT EXISTS wanted (url TEXT PRIMARY KEY) WITHOUT ROWID"
         )
         self.db.execute("DELETE FROM temp.wanted")
-        # One statement with the keys as one JSON array, unpacked by SQLite's json_each: on
-        # 100k URLs, half the time of an executemany binding them one row at a time.
-        self.db.execute(
-            "INSERT OR IGNORE INTO temp.wanted (url) SELECT value FROM json_each(?)",
-            (json.dumps(sorted(set(keys))),),
-        )
+        keys = iter(keys)
+        while batch := list(itertools.islice(keys, _WANTED_BATCH)):
+            self.db.execute(
+                "INSERT OR IGNORE INTO temp.wanted (url) SELECT value FROM json_each(?)",
+                (json.dumps(batch),),
+            )
         try:
             yield
         finally:
             self.db.execute("DELETE FROM temp.wanted")
+
+
+_WANTED_BATCH = 10_000
 
 
 def open_history(config: Any) -> HistoryStore | None:

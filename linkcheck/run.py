@@ -365,7 +365,6 @@ async def recall(
     are held in memory (every other URL has no change, streak or archive to report)."""
     streaks: dict[str, Any] = {}
     changes = None
-    first_seen: dict[str, recordchecks.ImageSeen] = {}
     if store is not None:
         recent = store.recent_observations(
             work.listed_keys(), config.history.streak_window_runs, before=run_id
@@ -386,13 +385,10 @@ async def recall(
             for url, result in relevant.items()
             if result.definitively_dead
         }
-        first_seen = {
-            url: recordchecks.ImageSeen(etag, modified, length)
-            for url, (etag, modified, length) in store.first_seen(work.image_urls()).items()
-        }
+        store.first_seen_into(work.path)
     archived: dict[str, str | None] = {}
     if config.archive.enabled:
         dying = work.listed_where({Outcome.BROKEN.value, Outcome.UNREACHABLE.value}, ())
         dead = [url for url, r in dying.items() if r.definitively_dead]
         archived = await lookup_archives(dead, config.archive, user_agent=config.user_agent)
-    return Memory(changes, streaks, first_seen, archived)
+    return Memory(changes, streaks, archived)

@@ -31,7 +31,7 @@ from linkcheck.model import (
     UrlCheck,
     UrlResult,
 )
-from linkcheck.recordchecks import RecordOnly
+from linkcheck.recordchecks import ImageSeen, RecordOnly
 from linkcheck.report_source import StoredReport, create_tables
 from linkcheck.verdict_rows import COLUMN_TYPES, COLUMNS, column_list, from_row, to_row
 
@@ -67,9 +67,15 @@ CREATE TABLE results (
     {verdict}, requests INTEGER, referrers INTEGER, PRIMARY KEY (url)) WITHOUT ROWID;
 CREATE TABLE twins (url TEXT PRIMARY KEY, twin TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE queue (pos INTEGER PRIMARY KEY, url TEXT NOT NULL);
+CREATE TABLE first_seen (
+    url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, content_length INTEGER) WITHOUT ROWID;
 CREATE TABLE assessed_before (
     source TEXT PRIMARY KEY, fingerprint BLOB NOT NULL, rows BLOB NOT NULL) WITHOUT ROWID;
-""".format(verdict=", ".join(f"{name} {COLUMN_TYPES.get(name, 'TEXT')}" for name in COLUMNS))
+CREATE VIEW image_urls AS SELECT url FROM urls WHERE roles & {images};
+""".format(
+    verdict=", ".join(f"{name} {COLUMN_TYPES.get(name, 'TEXT')}" for name in COLUMNS),
+    images=sum(bit for role, bit in ROLE_BITS.items() if role.is_image),
+)
 # What this run's assessments are staged as, in the report file (the history writer reads
 # the work file meanwhile): history keeps them for the next run.
 _ASSESSED = """
@@ -237,10 +243,10 @@ class WorkStore:
         )
         return (url for (url,) in rows.fetchall())
 
-    def image_urls(self) -> Iterator[str]:
-        bits = sum(bit for role, bit in ROLE_BITS.items() if role.is_image)
-        rows = self.db.execute("SELECT url FROM urls WHERE roles & ? ORDER BY url", (bits,))
-        return (url for (url,) in rows.fetchall())
+    def first_seen_for(self, urls: Iterable[str]) -> dict[str, ImageSeen]:
+        """What these image URLs were when first seen ok (``HistoryStore.first_seen_into``)."""
+        select = "SELECT url, etag, last_modified, content_length FROM first_seen"
+        return {row[0]: ImageSeen(*row[1:]) for row in self._lookup(select, "url", urls)}
 
     def queue_unknown(self) -> int:
         """Queue every URL without a verdict yet, each host's URLs spread evenly over the queue.
