@@ -229,19 +229,9 @@ class WorkStore:
 
     # ------------------------------------------------------------ unique URLs
 
-    def url_count(self) -> int:
-        return self.db.execute("SELECT count(*) FROM urls").fetchone()[0]
-
     def iter_urls(self) -> Iterator[str]:
         """Every unique URL, sorted."""
         return (url for (url,) in self.db.execute("SELECT url FROM urls ORDER BY url"))
-
-    def urls_without_result(self) -> Iterator[str]:
-        self.flush()
-        rows = self.db.execute(
-            "SELECT url FROM urls u WHERE NOT EXISTS (SELECT 1 FROM results r WHERE r.url = u.url)"
-        )
-        return (url for (url,) in rows.fetchall())
 
     def first_seen_for(self, urls: Iterable[str]) -> dict[str, ImageSeen]:
         """What these image URLs were when first seen ok (``HistoryStore.first_seen_into``)."""

@@ -58,7 +58,7 @@ def test_unique_urls_keep_every_role_and_count_every_link(work: WorkStore) -> No
     assert checks["https://a.test/1"].roles == {Role.ORIGINAL, Role.IMAGE}
     assert checks["https://a.test/1"].referrers == 2
     assert checks["https://b.test/x"].referrers == 1
-    assert work.url_count() == 2
+    assert len(list(work.iter_urls())) == 2
     # Records come back in the report's order with their links and digests.
     assert [r.source for r, _, _, _ in work.records()] == ["a.md", "b.md", "c.md"]
     assert [d for _, _, _, d in work.records()] == ["sha-a.md", "sha-b.md", "sha-c.md"]
