@@ -75,10 +75,8 @@ def assess_records(
     """Every record's entry, in the report's order. With ``keep`` (history on), files kept
     by the last run are reused when their fingerprint matches (``recall_assessments``
     copied them in), and this run's are staged for history (``WorkStore.stage_assessed``)."""
-    read = json.dumps(
-        {"content": config.to_dict()["content"], "unpublish": config.to_dict()["unpublish"]},
-        sort_keys=True,
-    )
+    plain = config.to_dict()
+    read = json.dumps({key: plain[key] for key in ("content", "unpublish")}, sort_keys=True)
     settings = f"{ASSESSMENT_FORMAT}|{__version__}|{read}".encode()
     shared = _Shared(work.duplicate_originals(), memory, config, now, settings, work.has_twins())
     verdicts = _Verdicts(work)
