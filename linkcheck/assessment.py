@@ -230,27 +230,30 @@ class _Verdicts:
     """Verdicts by URL from the work store, the most linked ones read once and kept.
 
     Provider logos and popular articles are linked by thousands of records, most URLs by
-    one record: the ``PINNED`` most linked URLs are read (at the first lookup) and kept,
-    every other verdict is read when a batch of records needs it, and not kept. (An
-    emptied-when-full cache read a third of the verdicts twice.)
+    one record: once ``PIN_AFTER`` lookups show many records are being judged, the
+    ``PINNED`` most linked URLs are read and kept; every other verdict is read when a batch
+    of records needs it, and not kept. (An emptied-when-full cache read a third of the
+    verdicts twice; a re-run that judges a few hundred files again needs no pinning.)
     """
 
     PINNED = 20_000
+    PIN_AFTER = 50_000
 
     def __init__(self, work: WorkStore) -> None:
         self.work = work
         self.pinned: dict[str, UrlResult] | None = None
+        self.asked = 0
 
     def get(self, urls: Iterable[str]) -> dict[str, UrlResult]:
         urls = list(urls)
-        if not urls:
-            return {}
-        if self.pinned is None:
+        self.asked += len(urls)
+        if self.pinned is None and self.asked >= self.PIN_AFTER:
             self.pinned = self.work.most_linked_results(self.PINNED)
+        pinned = self.pinned or {}
         found = {}
         missing = []
         for url in urls:
-            hit = self.pinned.get(url)
+            hit = pinned.get(url)
             if hit is None:
                 missing.append(url)
             else:

@@ -90,3 +90,25 @@ def test_what_a_record_is_judged_from_changing_makes_it_assessed_again(
     assert title(second, "a.md") == "Alive"
     issues = {i["code"] for r in second["records"] for i in r["issues"]}
     assert ("image_size_mismatch" in issues) is (change == "answer")
+
+
+def test_pinned_verdicts_judge_records_as_the_others_do(
+    site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from linkcheck import assessment
+
+    _, host = site
+    records = write_site(tmp_path / "records", host)
+    # The logo and the story linked twice: the most linked URLs to pin.
+    (records / "c.md").write_text(
+        f"---\ntitle: Again\noriginalUrl: {host.url('/story')}\nimages:\n"
+        f"  - url: {host.url('/logo.png')}\n    width: 40\n    height: 50\n---\n"
+    )
+    reports = []
+    for pin_after in (0, 10**9):  # the most linked URLs read up front, or never
+        monkeypatch.setattr(assessment._Verdicts, "PIN_AFTER", pin_after)
+        _, report = check(tmp_path, "--no-history-enabled")
+        reports.append([{k: v for k, v in r.items() if k != "sha256"} for r in report["records"]])
+    assert reports[0] == reports[1]
+    issues = {i["code"] for r in reports[0] for i in r["issues"]}
+    assert {"image_size_mismatch", "broken_link"} <= issues
