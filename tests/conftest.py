@@ -29,8 +29,9 @@ def corpus() -> Path:
 # the test that tried it (linkcheck itself answers .invalid names without a query).
 
 # uvloop resolves names and connects in C, past these guards: the suite runs linkcheck on
-# asyncio's own loop (tests/test_loop.py runs uvloop explicitly, against the local web).
-os.environ["LINKCHECK_LOOP"] = "asyncio"
+# asyncio's own loop whatever the environment says (tests/test_loop.py runs uvloop
+# explicitly, against the local web).
+os.environ.pop("LINKCHECK_LOOP", None)
 _real_getaddrinfo = socket.getaddrinfo
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex

@@ -29,15 +29,15 @@ async def running_loop_module() -> str:
 
 
 @needs_uvloop
-def test_runs_on_uvloop_when_installed_unless_the_environment_says_asyncio(
+def test_runs_on_asyncio_unless_the_environment_asks_for_uvloop(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.delenv("LINKCHECK_LOOP")  # the suite's conftest sets it
+    assert run(running_loop_module()) == "asyncio"
+    assert loop_name() == "asyncio"
+    monkeypatch.setenv("LINKCHECK_LOOP", "uvloop")
     assert run(running_loop_module()) == "uvloop"
     assert loop_name() == "uvloop"
-    monkeypatch.setenv("LINKCHECK_LOOP", "asyncio")
-    assert run(running_loop_module()) == "asyncio"
-    assert run(running_loop_module(), use_uvloop=True) == "uvloop"
+    assert run(running_loop_module(), use_uvloop=False) == "asyncio"
 
 
 def test_use_uvloop_false_runs_on_asyncio() -> None:
@@ -50,6 +50,7 @@ def test_falls_back_to_asyncio_when_uvloop_cannot_be_imported(
 ) -> None:
     # None in sys.modules makes `import uvloop` raise ImportError, as on Windows.
     monkeypatch.setitem(sys.modules, "uvloop", None)
+    monkeypatch.setenv("LINKCHECK_LOOP", "uvloop")
     assert loop_factory() is None
     assert run(running_loop_module()) == "asyncio"
 
