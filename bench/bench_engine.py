@@ -20,8 +20,8 @@ is (first-seen order) instead, so ``--memory-only`` measures fetch_all's own
 memory; ``--window N`` overrides fetch_all's window.
 
 Event loops: ``--loops uvloop,asyncio`` runs every linkcheck line on each client
-loop (the child runs ``linkcheck.loop.run``; "uvloop" is what linkcheck uses when
-it is installed), alternating within each run; ``--web-loops asyncio,uvloop``
+loop (the child runs ``linkcheck.loop.run``; "asyncio" is what linkcheck uses unless
+LINKCHECK_LOOP=uvloop), alternating within each run; ``--web-loops asyncio,uvloop``
 starts one bench/web.py per server loop (same addresses, own port) and runs every
 line, lychee included, against each.
 
@@ -114,7 +114,7 @@ def run_linkcheck_child(
     order: str = "spread",
     window: int | None = None,
     head_reask: str | None = None,
-    loop: str = "uvloop",
+    loop: str = "asyncio",
 ) -> None:
     """In a fresh process: one fetch_all over the URLs; prints wall, outcomes, peak RSS.
 
@@ -199,7 +199,7 @@ def linkcheck_once(
     args: argparse.Namespace,
     collect: bool = True,
     head_reask: str | None = None,
-    loop: str = "uvloop",
+    loop: str = "asyncio",
 ) -> dict:
     cmd = [
         sys.executable,
@@ -270,8 +270,8 @@ def main() -> None:
     parser.add_argument(
         "--loops",
         type=loop_list,
-        default=["uvloop"],
-        help="linkcheck's event loops, comma-separated: uvloop (its default), asyncio",
+        default=["asyncio"],
+        help="linkcheck's event loops, comma-separated: asyncio (its default), uvloop",
     )
     parser.add_argument(
         "--web-loops",
@@ -280,7 +280,7 @@ def main() -> None:
         help="bench/web.py's event loops, comma-separated: one server each",
     )
     parser.add_argument("--head-reask", help="child only: http.head_reask for linkcheck")
-    parser.add_argument("--loop", default="uvloop", help="child only: linkcheck's event loop")
+    parser.add_argument("--loop", default="asyncio", help="child only: linkcheck's event loop")
     parser.add_argument("--child")
     parser.add_argument("--no-collect", action="store_true")
     args = parser.parse_args()
