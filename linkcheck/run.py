@@ -33,8 +33,8 @@ from linkcheck.fetch import fetch_all
 from linkcheck.history import HistoryStore, open_history
 from linkcheck.model import Fetched, Outcome, Role, UrlCheck, UrlResult
 from linkcheck.outcome import judge
-from linkcheck.report_json import RunInfo
-from linkcheck.report_rows import UrlRows, listed_entry, write_report_rows
+from linkcheck.report_json import RunInfo, url_entry_from_row
+from linkcheck.report_rows import UrlRows, write_report_rows
 from linkcheck.report_source import StoredReport
 from linkcheck.sitefiles import check_site_file, is_site_url
 from linkcheck.status import parse_accept
@@ -226,8 +226,8 @@ async def stage_reused(work: WorkStore, rows: UrlRows) -> None:
     the fetch run between pages."""
     after = ""
     while page := work.reused_after(after, 200):
-        rows.add(listed_entry(result, referrers) for result, referrers in page)
-        after = page[-1][0].url
+        rows.add(url_entry_from_row(row[:-2], row[-2] or 0, row[-1]) for row in page)
+        after = page[-1][0]
         await asyncio.sleep(0)
     rows.reused_done = True
 

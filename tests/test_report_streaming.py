@@ -11,13 +11,17 @@ import sqlite3
 import tracemalloc
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from linkcheck.cli import failing_count, write_reports
 from linkcheck.config import Config, OutputConfig
+from linkcheck.model import CacheInfo, FailureKind, Hop, Outcome, UrlResult
 from linkcheck.report_github import github_annotations
 from linkcheck.report_html import render_html, write_html
 from linkcheck.report_json import render_json_bytes, write_json
@@ -359,3 +363,55 @@ def test_url_rows_added_in_any_order_are_numbered_by_url_and_the_last_entry_wins
         ("https://c.test/", "invalid"),
     ]
     assert report.positions(["https://c.test/"]) == {"https://c.test/": 2}
+
+
+_verdicts = st.builds(
+    UrlResult,
+    url=st.sampled_from(["https://a.test/", "http://b.test/x?y=1", "https://c.test/ü"]),
+    outcome=st.sampled_from(list(Outcome)),
+    status=st.none() | st.integers(100, 999),
+    final_url=st.sampled_from(["", "https://a.test/", "https://d.test/z"]),
+    redirects=st.lists(
+        st.builds(Hop, st.sampled_from(["https://e.test/"]), st.sampled_from([301, 302, 308])),
+        max_size=3,
+    ).map(tuple),
+    error=st.none() | st.text(max_size=20),
+    failure=st.none() | st.sampled_from(list(FailureKind)),
+    content_type=st.none() | st.just("text/html"),
+    elapsed_ms=st.integers(0, 10_000),
+    attempts=st.integers(0, 5),
+    requests=st.integers(0, 9),
+    from_cache=st.booleans(),
+    cache=st.none()
+    | st.builds(
+        CacheInfo,
+        fresh=st.none() | st.booleans(),
+        freshness_lifetime_s=st.none() | st.integers(0, 10**6),
+        age_s=st.none() | st.integers(0, 10**6),
+        etag=st.none() | st.just('"e"'),
+        last_modified=st.none() | st.just("Wed, 25 Nov 2026 06:02:22 GMT"),
+        expires=st.none() | st.just("0"),
+        cache_control=st.none() | st.just("max-age=60"),
+        date=st.none() | st.just("Wed, 25 Nov 2026 06:02:22 GMT"),
+    ),
+    issues=st.lists(st.sampled_from(["soft_404", "amp_invalid"]), max_size=2).map(tuple),
+    referrers=st.integers(0, 5),
+    content_length=st.none() | st.integers(0, 10**7),
+    image_size=st.none() | st.tuples(st.integers(0, 5000), st.integers(0, 5000)),
+    checked_at=st.none() | st.datetimes(timezones=st.just(UTC), min_value=datetime(2000, 1, 1)),
+)
+
+
+@given(result=_verdicts, reused=st.none() | st.booleans(), referrers=st.integers(0, 9))
+def test_a_url_entry_from_stored_columns_is_the_entry_of_the_verdict(
+    result: UrlResult, reused: bool | None, referrers: int
+) -> None:
+    from linkcheck.report_json import url_entry_from_row
+    from linkcheck.report_rows import listed_entry
+    from linkcheck.verdict_rows import from_row, to_row
+
+    row = to_row(result)
+    verdict = from_row(row, reused, result.requests, referrers)
+    assert url_entry_from_row(row, result.requests, referrers, reused) == listed_entry(
+        verdict, referrers
+    )
