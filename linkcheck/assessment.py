@@ -8,7 +8,7 @@ everything they were made from, and the next run reuses them when the fingerprin
 - the file as stored (its bytes' digest, records, links and record-only findings:
   ``inputs.StoredParse``), this module's format and linkcheck's version;
 - the settings the assessment reads (``content``, ``unpublish``);
-- for each link: its verdict's content (``WorkStore.verdict_texts``: all but times,
+- for each link (``WorkStore.link_digests``): its verdict's content (all but times,
   attempts and reuse, which no record check reads; the response's Date and Age only for a
   working ``cdnAmpWebUrl``, whose age ``cdn_stale`` reads), its https twin's, the records
   sharing it as ``originalUrl``, what the image was when first seen (unless that is what
@@ -17,7 +17,8 @@ everything they were made from, and the next run reuses them when the fingerprin
 
 A file with a record flagged to unpublish is never kept: its entry says since when, which
 moves with the clock. Anything missed above would make a stale entry, so when a record
-check starts reading something new, add it to ``_fingerprints`` and bump ASSESSMENT_FORMAT.
+check starts reading something new, add it to ``WorkStore.link_digests`` or
+``_fingerprints`` and bump ASSESSMENT_FORMAT.
 """
 
 from __future__ import annotations
@@ -38,10 +39,10 @@ from linkcheck.inputs import StoredParse, unpack_head
 from linkcheck.model import Outcome, Role, UrlResult
 from linkcheck.report_rows import AssessedRecord, assessed_record
 from linkcheck.unpublish import ARTICLE_FIELDS, article_link, unpublish_decision
-from linkcheck.workstore import RecordRow, VerdictText, WorkStore, file_records
+from linkcheck.workstore import RecordRow, WorkStore, file_records
 
 # Bump when a record's entry, or what it is judged from, changes shape: kept rows then miss.
-ASSESSMENT_FORMAT = "assessment-1"
+ASSESSMENT_FORMAT = "assessment-2"
 _IMAGES = {role.value for role in Role if role.is_image}
 # Files whose verdicts are read together: one query per record cost more than its checks.
 FILES_PER_BATCH = 100
@@ -82,17 +83,17 @@ def assess_records(
     verdicts = _Verdicts(work)
     files = work.files()
     while batch := list(itertools.islice(files, FILES_PER_BATCH)):
-        heads = [unpack_head(payload) for _, payload in batch]
+        heads = [unpack_head(payload) for _, _, payload in batch]
         seen = work.first_seen_for(
             url for head in heads for _, _, role, _, url, _, _ in head.links if role in _IMAGES
         )
-        prints = _fingerprints(work, batch, heads, seen, shared) if keep else {}
+        prints = _fingerprints(work, batch, heads, shared) if keep else {}
         before = work.assessed_before(prints)
         again = {s for s, fp in prints.items() if s in before and before[s][0] == fp}
         wanted = {row[4] for head in heads if head.source not in again for row in head.links}
         known, twins = _verdicts_with_twins(work, verdicts, wanted - {None}, shared.twins)
         staged = []
-        for source, payload in batch:
+        for _, source, payload in batch:
             if source in again:
                 yield from (AssessedRecord(*row) for row in marshal.loads(before[source][1]))
                 continue
@@ -106,66 +107,34 @@ def assess_records(
 
 def _fingerprints(
     work: WorkStore,
-    batch: list[tuple[str, bytes]],
+    batch: list[tuple[int, str, bytes]],
     heads: list[StoredParse],
-    seen: Mapping[str, recordchecks.ImageSeen],
     shared: _Shared,
 ) -> dict[str, bytes]:
-    """Each file's fingerprint (see the module docstring)."""
-    urls = {row[4] for head in heads for row in head.links} - {None}
-    texts = work.verdict_texts(urls)
-    twin_of = work.twins_for(u for u in urls if u.startswith("http://")) if shared.twins else {}
-    twin_texts = work.verdict_texts(twin_of.values()) if twin_of else {}
+    """Each file's fingerprint (see the module docstring): what its links' checks read of
+    the work store comes summed from SQLite (``WorkStore.link_digests``); what the run
+    holds in memory (shared ``originalUrl``s, an article's streak and archived copy) is
+    added for the few links it concerns."""
+    sums = work.link_digests([seq for seq, _, _ in batch])
     memory = shared.memory
     prints = {}
-    for (source, payload), head in zip(batch, heads, strict=True):
+    for (seq, source, payload), head in zip(batch, heads, strict=True):
         digest = hashlib.blake2b(shared.settings, digest_size=16)
         digest.update(payload)
-        for _, field, role, _, url, _, _ in head.links:
+        digest.update(sums.get(seq, b""))
+        for _, field, _, _, url, _, _ in head.links:
             if url is None:
                 continue
-            verdict = texts.get(url)
-            twin = twin_texts.get(twin_of.get(url, ""))
-            digest.update(
-                repr(
-                    (
-                        url,
-                        verdict.text if verdict else None,
-                        _dated(verdict, role),
-                        twin.text if twin else None,
-                        shared.duplicates.get(url),
-                        _seen_before(seen.get(url), verdict),
-                        # Read for the article link only (unpublish_decision).
-                        memory.streaks.get(url) if field in ARTICLE_FIELDS else None,
-                        memory.archived.get(url) if field in ARTICLE_FIELDS else None,
-                    )
-                ).encode()
+            article = field in ARTICLE_FIELDS  # unpublish_decision reads these for it only
+            extra = (
+                shared.duplicates.get(url),
+                memory.streaks.get(url) if article else None,
+                memory.archived.get(url) if article else None,
             )
+            if extra != (None, None, None):
+                digest.update(repr((url, extra)).encode())
         prints[source] = digest.digest()
     return prints
-
-
-def _dated(verdict: VerdictText | None, role: str) -> str | None:
-    """The response's Date and Age, where a check reads them: ``cdn_stale`` dates a working
-    AMP cache copy by them when it has no Last-Modified."""
-    if verdict is None or role != Role.CDN_AMP or verdict.outcome != Outcome.OK:
-        return None
-    return verdict.dated
-
-
-def _seen_before(
-    seen: recordchecks.ImageSeen | None, verdict: VerdictText | None
-) -> recordchecks.ImageSeen | None:
-    """What "first seen" adds to a fingerprint: nothing when it is what the verdict says
-    now, which ``image_changed`` judges the same as not having seen the image before (the
-    run after an image's first answer would otherwise assess every record again)."""
-    if seen is None or (
-        verdict is not None
-        and seen.image_size is None
-        and (seen.etag, seen.last_modified, seen.content_length) == verdict.validators
-    ):
-        return None
-    return seen
 
 
 def _verdicts_with_twins(

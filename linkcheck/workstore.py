@@ -14,6 +14,7 @@ therefore switched off (no journal, no fsync): a crash loses only what is thrown
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 import sqlite3
@@ -21,7 +22,7 @@ import tempfile
 import weakref
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from linkcheck.inputs import StoredParse, unpack_parse
 from linkcheck.model import (
@@ -45,18 +46,12 @@ CACHE_KIB = 16_384
 RecordRow = tuple[Record, list[LinkRef], RecordOnly | None, str | None]
 
 
-class VerdictText(NamedTuple):
-    """A verdict's content for fingerprints (``WorkStore.verdict_texts``)."""
-
-    outcome: str
-    text: str
-    dated: str
-    validators: tuple[str | None, str | None, int | None]  # etag, last_modified, length
-
-
 _SCHEMA = """
 CREATE TABLE files (seq INTEGER PRIMARY KEY, source TEXT NOT NULL, data BLOB NOT NULL);
 CREATE TABLE links (url TEXT NOT NULL, role INTEGER NOT NULL);
+CREATE TABLE file_links (file INTEGER NOT NULL, field TEXT NOT NULL, role TEXT NOT NULL,
+    url TEXT NOT NULL);
+CREATE INDEX file_links_file ON file_links (file);
 CREATE TABLE urls (
     url TEXT PRIMARY KEY, host TEXT NOT NULL, roles INTEGER NOT NULL,
     referrers INTEGER NOT NULL) WITHOUT ROWID;
@@ -82,12 +77,30 @@ _ASSESSED = """
 CREATE TABLE assessed (
     source TEXT PRIMARY KEY, fingerprint BLOB NOT NULL, rows BLOB NOT NULL) WITHOUT ROWID
 """
-# A verdict's content as text, for fingerprints: every column but those that change when
-# the same answer is given again (or reused); apart, the response's Date and Age.
+# A verdict's content for fingerprints (``link_digests``): every column but those that
+# change when the same answer is given again (or reused); the Date and Age apart.
 _DATED = ("cache_date", "age_s")
 _VOLATILE = {"url", "attempts", "from_cache", "elapsed_ms", "checked_at", *_DATED}
-_CONTENT = f"json_array({', '.join(name for name in COLUMNS if name not in _VOLATILE)})"
-_DATED_CONTENT = f"json_array({', '.join(_DATED)})"
+
+
+def _content(alias: str) -> str:
+    return f"json_array({', '.join(f'{alias}.{c}' for c in COLUMNS if c not in _VOLATILE)})"
+
+
+_LINK_TEXT = f"""json_array(
+    fl.field, fl.url,
+    CASE WHEN r.url IS NOT NULL THEN {_content("r")} END,
+    CASE WHEN fl.role = '{Role.CDN_AMP.value}' AND r.outcome = 'ok'
+         THEN json_array(r.cache_date, r.age_s) END,
+    CASE WHEN fs.url IS NOT NULL AND (r.url IS NULL OR fs.etag IS NOT r.etag
+              OR fs.last_modified IS NOT r.last_modified
+              OR fs.content_length IS NOT r.content_length)
+         THEN json_array(fs.etag, fs.last_modified, fs.content_length) END,
+    CASE WHEN tr.url IS NOT NULL THEN {_content("tr")} END)"""
+_LINK_DIGESTS = f"""SELECT fl.file, link_sum({_LINK_TEXT}) FROM file_links fl
+LEFT JOIN results r ON r.url = fl.url LEFT JOIN first_seen fs ON fs.url = fl.url
+LEFT JOIN twins t ON t.url = fl.url LEFT JOIN results tr ON tr.url = t.twin
+WHERE fl.file IN"""
 # A verdict row as stored here: the verdict_rows shape, then requests and referrers.
 _RESULT = f"{column_list()}, requests, referrers"
 # Each invalid link as a listed verdict row (key, kind 2, verdict row, requests, referrers):
@@ -101,6 +114,21 @@ _INVALID = "SELECT raw, 2, {}, 0, referrers FROM invalid".format(
     )
 )
 _INSERT_RESULT = f"INSERT OR REPLACE INTO results VALUES ({', '.join('?' * (len(COLUMNS) + 2))})"
+
+
+class _LinkSum:
+    """SQLite aggregate ``link_sum(text)``: the sum of the texts' blake2b digests, mod
+    2**128, as 16 bytes; order-free, so a GROUP BY needs no ordering."""
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def step(self, text: str) -> None:
+        digest = hashlib.blake2b(text.encode(), digest_size=16).digest()
+        self.total += int.from_bytes(digest, "big")
+
+    def finalize(self) -> bytes:
+        return (self.total % (1 << 128)).to_bytes(16, "big")
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -120,10 +148,12 @@ class WorkStore:
         self.dir = Path(tempfile.mkdtemp(prefix="linkcheck-run-", dir=directory))
         self.db = _connect(self.dir / "work.sqlite")
         self.db.executescript(_SCHEMA)
+        self.db.create_aggregate("link_sum", 1, _LinkSum)
         self.report_db = _connect(self.dir / "report.sqlite")
         create_tables(self.report_db)
         self.report_db.execute(_ASSESSED)
         self._results: list[tuple[Any, ...]] = []
+        self._files = 0  # files stored so far: the next one's seq
         # Removed at the latest when the store is garbage or the interpreter exits.
         self._remove = weakref.finalize(self, shutil.rmtree, self.dir, ignore_errors=True)
 
@@ -155,20 +185,24 @@ class WorkStore:
         invalid: dict[str, list[Any]] = {}
         originals = []
         stored = []
+        file_links = []
         for parse in parses:
             if not parse.records:
                 continue
-            stored.append((parse.source, parse.payload))
+            self._files += 1
+            stored.append((self._files, parse.source, parse.payload))
             for key, field, role, raw, url, _, reason in parse.links:
                 if url is None:
                     seen = invalid.setdefault(raw, [reason, 0])
                     seen[1] += 1
                     continue
                 links.append((url, _BITS_BY_VALUE[role]))
+                file_links.append((self._files, field, role, url))
                 if field == "originalUrl":
                     originals.append((url, key))
         with self.db:
-            self.db.executemany("INSERT INTO files (source, data) VALUES (?, ?)", stored)
+            self.db.executemany("INSERT INTO files (seq, source, data) VALUES (?, ?, ?)", stored)
+            self.db.executemany("INSERT INTO file_links VALUES (?, ?, ?, ?)", file_links)
             # Appended as they come (cheap); grouped once by end_of_records.
             self.db.executemany("INSERT INTO links VALUES (?, ?)", links)
             self.db.executemany(
@@ -189,15 +223,15 @@ class WorkStore:
             )
             self.db.execute("DELETE FROM links")
 
-    def files(self) -> Iterator[tuple[str, bytes]]:
-        """Every file's source and ``inputs.StoredParse`` payload, in the report's order."""
-        rows = self.db.execute("SELECT source, data FROM files ORDER BY source, seq")
+    def files(self) -> Iterator[tuple[int, str, bytes]]:
+        """Every file's seq, source and ``inputs.StoredParse`` payload, in the report's order."""
+        rows = self.db.execute("SELECT seq, source, data FROM files ORDER BY source, seq")
         return _paged(rows)
 
     def records(self) -> Iterator[RecordRow]:
         """Every record with its links, ``RecordOnly`` findings (when the parse cache had
         them) and file digest, in the report's order (source, then record key)."""
-        for _, payload in self.files():
+        for _, _, payload in self.files():
             yield from file_records(payload)
 
     def assessed_before(self, sources: Iterable[str]) -> dict[str, tuple[bytes, bytes]]:
@@ -307,22 +341,19 @@ class WorkStore:
         )
         return {row[0]: _verdict(row) for row in _paged(rows)}
 
-    def verdict_texts(self, urls: Iterable[str]) -> dict[str, VerdictText]:
-        """Each URL's verdict content as text for fingerprints (no times, attempts or reuse
-        flag): equal texts, equal verdicts to a record's checks. Apart, the response's Date
-        and Age (they change with every answer, and most checks do not read them) and the
-        validators that "first seen" compares with (``recordchecks.ImageSeen``)."""
-        self.flush()
-        select = (
-            f"SELECT url, outcome, {_CONTENT}, {_DATED_CONTENT}, etag, last_modified, "
-            "content_length FROM results"
-        )
-        return {
-            url: VerdictText(outcome, text, dated, (etag, modified, length))
-            for url, outcome, text, dated, etag, modified, length in self._lookup(
-                select, "url", urls
-            )
-        }
+    def link_digests(self, files: Sequence[int]) -> dict[int, bytes]:
+        """For each file (its ``files()`` seq), one digest of what its links' checks read:
+        each link's field and URL, its verdict's content (not its times, attempts or
+        reuse), the response's Date and Age only for a working AMP cache copy (``cdn_stale``
+        dates it by them), what an image was when first seen unless that is what it is now,
+        and its https twin's verdict. Summed link by link inside SQLite (order-free), so no
+        verdict travels through Python: ``assessment`` fingerprints files with it."""
+        found: dict[int, bytes] = {}
+        for start in range(0, len(files), 500):
+            batch = list(files[start : start + 500])
+            marks = ",".join("?" * len(batch))
+            found.update(self.db.execute(f"{_LINK_DIGESTS} ({marks}) GROUP BY fl.file", batch))
+        return found
 
     def _lookup(self, select: str, column: str, keys: Iterable[str]) -> Iterator[Any]:
         """Rows of ``select`` whose ``column`` is one of ``keys``, 500 keys a query."""

@@ -234,3 +234,32 @@ def test_most_linked_results_are_those_linked_more_than_once_most_first(work: Wo
     work.put_results([UrlResult(u, Outcome.OK, 200, u) for u in urls])
     assert list(work.most_linked_results(1)) == ["https://a.test/3"]
     assert list(work.most_linked_results(5)) == ["https://a.test/3", "https://a.test/2"]
+
+
+def test_link_digests_follow_what_checks_read_not_times_or_order(work: WorkStore) -> None:
+    links = [
+        ("webUrl", Role.WEB, "https://a.test/1"),
+        ("images[0].url", Role.IMAGE, "https://a.test/i"),
+    ]
+    swapped = [
+        ("webUrl", Role.WEB, "https://a.test/i"),
+        ("images[0].url", Role.IMAGE, "https://a.test/1"),
+    ]
+    fill(work, [record("a.md", *links), record("b.md", *reversed(links)), record("c.md", *swapped)])
+    at = datetime(2026, 11, 26, 6, 0, tzinfo=UTC)
+
+    def digests(**changes: object) -> dict[int, bytes]:
+        work.put_results(
+            [
+                UrlResult("https://a.test/1", Outcome.OK, 200, "https://a.test/1", checked_at=at),
+                dataclasses.replace(
+                    UrlResult("https://a.test/i", Outcome.OK, 200, "https://a.test/i"), **changes
+                ),
+            ]
+        )
+        return work.link_digests([1, 2, 3])
+
+    first = digests(image_size=(50, 50), elapsed_ms=3)
+    assert first[1] == first[2] != first[3]  # the order of links does not count, fields do
+    assert digests(image_size=(50, 50), elapsed_ms=900, attempts=3, from_cache=True) == first
+    assert digests(image_size=(60, 50), elapsed_ms=3) != first
