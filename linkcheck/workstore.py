@@ -48,8 +48,7 @@ RecordRow = tuple[Record, list[LinkRef], RecordOnly | None, str | None]
 
 _SCHEMA = """
 CREATE TABLE files (seq INTEGER PRIMARY KEY, source TEXT NOT NULL, data BLOB NOT NULL);
-CREATE TABLE links (url TEXT NOT NULL, role INTEGER NOT NULL);
-CREATE TABLE file_links (file INTEGER NOT NULL, field TEXT NOT NULL, role TEXT NOT NULL,
+CREATE TABLE file_links (file INTEGER NOT NULL, field TEXT NOT NULL, role INTEGER NOT NULL,
     url TEXT NOT NULL);
 CREATE INDEX file_links_file ON file_links (file);
 CREATE TABLE urls (
@@ -90,7 +89,7 @@ def _content(alias: str) -> str:
 _LINK_TEXT = f"""json_array(
     fl.field, fl.url,
     CASE WHEN r.url IS NOT NULL THEN {_content("r")} END,
-    CASE WHEN fl.role = '{Role.CDN_AMP.value}' AND r.outcome = 'ok'
+    CASE WHEN fl.role = {ROLE_BITS[Role.CDN_AMP]} AND r.outcome = 'ok'
          THEN json_array(r.cache_date, r.age_s) END,
     CASE WHEN fs.url IS NOT NULL AND (r.url IS NULL OR fs.etag IS NOT r.etag
               OR fs.last_modified IS NOT r.last_modified
@@ -181,7 +180,6 @@ class WorkStore:
         A file is kept as the parse cache keeps it (``inputs.StoredParse``), its links
         listed from their plain values: no record is rebuilt before the report.
         """
-        links = []
         invalid: dict[str, list[Any]] = {}
         originals = []
         stored = []
@@ -196,15 +194,13 @@ class WorkStore:
                     seen = invalid.setdefault(raw, [reason, 0])
                     seen[1] += 1
                     continue
-                links.append((url, _BITS_BY_VALUE[role]))
-                file_links.append((self._files, field, role, url))
+                file_links.append((self._files, field, _BITS_BY_VALUE[role], url))
                 if field == "originalUrl":
                     originals.append((url, key))
         with self.db:
             self.db.executemany("INSERT INTO files (seq, source, data) VALUES (?, ?, ?)", stored)
+            # Appended as they come (cheap); grouped into unique URLs once by end_of_records.
             self.db.executemany("INSERT INTO file_links VALUES (?, ?, ?, ?)", file_links)
-            # Appended as they come (cheap); grouped once by end_of_records.
-            self.db.executemany("INSERT INTO links VALUES (?, ?)", links)
             self.db.executemany(
                 "INSERT INTO invalid (raw, reason, referrers) VALUES (?, ?, ?) "
                 "ON CONFLICT (raw) DO UPDATE SET referrers = referrers + excluded.referrers",
@@ -219,20 +215,14 @@ class WorkStore:
         with self.db:
             self.db.execute(
                 "INSERT INTO urls (url, host, roles, referrers) "
-                "SELECT url, host_of(url), sum(DISTINCT role), count(*) FROM links GROUP BY url"
+                "SELECT url, host_of(url), sum(DISTINCT role), count(*) FROM file_links "
+                "GROUP BY url"
             )
-            self.db.execute("DELETE FROM links")
 
     def files(self) -> Iterator[tuple[int, str, bytes]]:
         """Every file's seq, source and ``inputs.StoredParse`` payload, in the report's order."""
         rows = self.db.execute("SELECT seq, source, data FROM files ORDER BY source, seq")
         return _paged(rows)
-
-    def records(self) -> Iterator[RecordRow]:
-        """Every record with its links, ``RecordOnly`` findings (when the parse cache had
-        them) and file digest, in the report's order (source, then record key)."""
-        for _, _, payload in self.files():
-            yield from file_records(payload)
 
     def assessed_before(self, sources: Iterable[str]) -> dict[str, tuple[bytes, bytes]]:
         """(fingerprint, rows) that history kept for these files (``recall_assessments``)."""
@@ -460,7 +450,8 @@ class WorkStore:
 
 
 def file_records(payload: bytes) -> Iterator[RecordRow]:
-    """A file's records (``records``) from its ``inputs.StoredParse`` payload."""
+    """A file's records, each with its links, ``RecordOnly`` findings (when the parse cache
+    had them) and file digest, in record-key order, from its ``inputs.StoredParse`` payload."""
     read, by_record, only = unpack_parse(payload)
     for record in sorted(read.records, key=lambda r: r.key):
         yield record, by_record.get(record.key, []), only.get(record.key), read.digest

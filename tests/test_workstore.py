@@ -22,7 +22,7 @@ from linkcheck.model import (
     UrlResult,
 )
 from linkcheck.records import FileRead
-from linkcheck.workstore import WorkStore
+from linkcheck.workstore import WorkStore, file_records
 
 
 def record(source: str, *links: tuple[str, Role, str | None]) -> StoredParse:
@@ -60,8 +60,9 @@ def test_unique_urls_keep_every_role_and_count_every_link(work: WorkStore) -> No
     assert checks["https://b.test/x"].referrers == 1
     assert len(list(work.iter_urls())) == 2
     # Records come back in the report's order with their links and digests.
-    assert [r.source for r, _, _, _ in work.records()] == ["a.md", "b.md", "c.md"]
-    assert [d for _, _, _, d in work.records()] == ["sha-a.md", "sha-b.md", "sha-c.md"]
+    records = [row for _, _, payload in work.files() for row in file_records(payload)]
+    assert [r.source for r, _, _, _ in records] == ["a.md", "b.md", "c.md"]
+    assert [d for _, _, _, d in records] == ["sha-a.md", "sha-b.md", "sha-c.md"]
 
 
 def test_queue_spreads_each_host_over_the_whole_queue(work: WorkStore) -> None:
