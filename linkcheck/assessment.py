@@ -42,7 +42,7 @@ from linkcheck.unpublish import ARTICLE_FIELDS, article_link, unpublish_decision
 from linkcheck.workstore import RecordRow, WorkStore, file_records
 
 # Bump when a record's entry, or what it is judged from, changes shape: kept rows then miss.
-ASSESSMENT_FORMAT = "assessment-2"
+ASSESSMENT_FORMAT = "assessment-3"
 _IMAGES = {role.value for role in Role if role.is_image}
 # Files whose verdicts are read together: one query per record cost more than its checks.
 FILES_PER_BATCH = 100

@@ -25,7 +25,7 @@ import itertools
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -55,7 +55,9 @@ from linkcheck.verdict_rows import COLUMNS, column_list, from_row, iso, parse_is
 #      of payloads, a third of a second of every re-run.
 #   4  assessed_files: each record file's report rows and what they were made from, so a
 #      re-run whose file, settings and verdicts are unchanged does not assess it again.
-SCHEMA_VERSION = 4
+#   5  url_rows: each URL's report rows for when its latest verdict is reused, so a re-run
+#      copies them instead of making ~100,000 of them again.
+SCHEMA_VERSION = 5
 
 SCHEMA = """
 CREATE TABLE runs (
@@ -131,12 +133,27 @@ CREATE TABLE assessed_files (
     fingerprint BLOB NOT NULL,
     rows BLOB NOT NULL
 ) WITHOUT ROWID;
+
+-- Each URL's report rows for a run that reuses its latest verdict, made from that verdict
+-- and cut around the referrer count (the reused_rows module); dropped when a new verdict
+-- is made.
+CREATE TABLE url_rows (
+    url TEXT PRIMARY KEY,
+    format TEXT NOT NULL,               -- reused_rows.ROWS_FORMAT of the linkcheck that made it
+    host TEXT NOT NULL,
+    entry_pre TEXT NOT NULL,
+    entry_post TEXT NOT NULL,
+    script_pre TEXT NOT NULL,
+    script_post TEXT NOT NULL,
+    script_tail TEXT NOT NULL
+);                                      -- a rowid table: its ~1 KB rows overflow WITHOUT ROWID
 """
 
-# The tables added by versions 2, 3 and 4 (each marker starts a table's comment).
+# The tables added by versions 2 to 5 (each marker starts a table's comment).
 _V2_MARKER = "-- The latest run"
 _V3_MARKER = "-- When each parse_cache entry"
 _V4_MARKER = "-- Each record file's report rows"
+_V5_MARKER = "-- Each URL's report rows"
 
 _V1 = """
 CREATE TABLE runs (
@@ -192,7 +209,8 @@ MIGRATIONS = {
     0: lambda db: _run_script(db, _V1),
     1: _migrate_1_to_2,
     2: _migrate_2_to_3,
-    3: lambda db: _run_script(db, _V4_MARKER + SCHEMA.split(_V4_MARKER, 1)[1]),
+    3: lambda db: _run_script(db, _V4_MARKER + SCHEMA.split(_V4_MARKER, 1)[1].split(_V5_MARKER)[0]),
+    4: lambda db: _run_script(db, _V5_MARKER + SCHEMA.split(_V5_MARKER, 1)[1]),
 }
 
 # A results row is a verdict_rows row with its run id after the URL.
@@ -364,6 +382,43 @@ class HistoryStore:
             self.db.execute("ROLLBACK")
             self._detach()
             raise
+
+    def keep_url_rows(
+        self, make: Callable[[Sequence[Any]], Sequence[str] | None], format: str
+    ) -> int:
+        """After ``write_run``, in its transaction: ``make`` the report rows (``url_rows``)
+        of each of the run's verdicts that has none in ``format``; returns how many were
+        made. The run's new verdicts, and any verdict kept before in another format."""
+        rows = self.db.execute(
+            f"SELECT {column_list('r.')} FROM work.results r "
+            "LEFT JOIN url_rows p ON p.url = r.url AND p.format = ? WHERE p.url IS NULL",
+            (format,),
+        )
+        made = 0
+        while page := rows.fetchmany(_ROWS_PER_INSERT):
+            kept = [(row[0], format, *parts) for row in page if (parts := make(row))]
+            # The select is still reading: rows go in after it, one page at a time.
+            self.db.executemany(
+                "INSERT OR REPLACE INTO url_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?)", kept
+            )
+            made += len(kept)
+        return made
+
+    @contextlib.contextmanager
+    def attached(self, **files: Path) -> Iterator[sqlite3.Connection]:
+        """This store's connection with each of ``files`` (other SQLite files) attached
+        under its name, for statements that join history's tables with a run's; detached
+        on leaving. They are a run's throw-away files: no journal, no sync. Only between
+        runs' writes: ``write_run`` attaches its work store too."""
+        for name, path in files.items():
+            self.db.execute(f"ATTACH DATABASE ? AS {name}", (str(path),))
+            self.db.execute(f"PRAGMA {name}.journal_mode = OFF")
+            self.db.execute(f"PRAGMA {name}.synchronous = OFF")
+        try:
+            yield self.db
+        finally:
+            for name in files:
+                self.db.execute(f"DETACH DATABASE {name}")
 
     def complete_run(
         self,
@@ -646,6 +701,7 @@ class HistoryStore:
             if keep is not None:
                 db.execute("DELETE FROM results WHERE run_id < ?", (keep,))
                 db.execute("DELETE FROM url_state WHERE last_run_id < ?", (keep,))
+                db.execute("DELETE FROM url_rows WHERE url NOT IN (SELECT url FROM url_state)")
                 removed = db.execute("DELETE FROM runs WHERE id < ?", (keep,)).rowcount
             if parse_max_age is not None:
                 cutoff = iso((now or datetime.now(UTC)) - parse_max_age)
@@ -791,6 +847,12 @@ def _insert_rows(db: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
 
 
 def _update_url_state(db: sqlite3.Connection, run_id: int) -> None:
+    # A verdict made anew (not reused) makes the report rows kept for the old one wrong.
+    db.execute(
+        "DELETE FROM url_rows WHERE url IN "
+        "(SELECT url FROM results WHERE run_id = ? AND NOT from_cache)",
+        (run_id,),
+    )
     # first_seen_* is filled once, from the first ok answer, and never overwritten.
     db.execute(
         """INSERT INTO url_state (url, last_run_id, first_seen_at, first_etag,

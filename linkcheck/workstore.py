@@ -96,7 +96,7 @@ _LINK_TEXT = f"""json_array(
               OR fs.content_length IS NOT r.content_length)
          THEN json_array(fs.etag, fs.last_modified, fs.content_length) END,
     CASE WHEN tr.url IS NOT NULL THEN {_content("tr")} END)"""
-_LINK_DIGESTS = f"""SELECT fl.file, link_sum({_LINK_TEXT}) FROM file_links fl
+_LINK_TEXTS = f"""SELECT fl.file, group_concat({_LINK_TEXT}, char(30)) FROM file_links fl
 LEFT JOIN results r ON r.url = fl.url LEFT JOIN first_seen fs ON fs.url = fl.url
 LEFT JOIN twins t ON t.url = fl.url LEFT JOIN results tr ON tr.url = t.twin
 WHERE fl.file IN"""
@@ -113,21 +113,6 @@ _INVALID = "SELECT raw, 2, {}, 0, referrers FROM invalid".format(
     )
 )
 _INSERT_RESULT = f"INSERT OR REPLACE INTO results VALUES ({', '.join('?' * (len(COLUMNS) + 2))})"
-
-
-class _LinkSum:
-    """SQLite aggregate ``link_sum(text)``: the sum of the texts' blake2b digests, mod
-    2**128, as 16 bytes; order-free, so a GROUP BY needs no ordering."""
-
-    def __init__(self) -> None:
-        self.total = 0
-
-    def step(self, text: str) -> None:
-        digest = hashlib.blake2b(text.encode(), digest_size=16).digest()
-        self.total += int.from_bytes(digest, "big")
-
-    def finalize(self) -> bytes:
-        return (self.total % (1 << 128)).to_bytes(16, "big")
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -147,8 +132,7 @@ class WorkStore:
         self.dir = Path(tempfile.mkdtemp(prefix="linkcheck-run-", dir=directory))
         self.db = _connect(self.dir / "work.sqlite")
         self.db.executescript(_SCHEMA)
-        self.db.create_aggregate("link_sum", 1, _LinkSum)
-        self.report_db = _connect(self.dir / "report.sqlite")
+        self.report_db = _connect(self.report_path)
         create_tables(self.report_db)
         self.report_db.execute(_ASSESSED)
         self._results: list[tuple[Any, ...]] = []
@@ -160,6 +144,11 @@ class WorkStore:
     def path(self) -> Path:
         """The store's verdict file, for the history store to copy verdicts in and out."""
         return self.dir / "work.sqlite"
+
+    @property
+    def report_path(self) -> Path:
+        """The report's rows' file, for history to copy the rows it kept into."""
+        return self.dir / "report.sqlite"
 
     def close(self) -> None:
         for db in (self.db, self.report_db):
@@ -336,13 +325,15 @@ class WorkStore:
         each link's field and URL, its verdict's content (not its times, attempts or
         reuse), the response's Date and Age only for a working AMP cache copy (``cdn_stale``
         dates it by them), what an image was when first seen unless that is what it is now,
-        and its https twin's verdict. Summed link by link inside SQLite (order-free), so no
-        verdict travels through Python: ``assessment`` fingerprints files with it."""
+        and its https twin's verdict. SQLite joins each link's text (its index keeps a
+        file's links in the order they were added), so one string per file, not one value
+        per link, crosses into Python: ``assessment`` fingerprints files with it."""
         found: dict[int, bytes] = {}
         for start in range(0, len(files), 500):
             batch = list(files[start : start + 500])
             marks = ",".join("?" * len(batch))
-            found.update(self.db.execute(f"{_LINK_DIGESTS} ({marks}) GROUP BY fl.file", batch))
+            for file, text in self.db.execute(f"{_LINK_TEXTS} ({marks}) GROUP BY fl.file", batch):
+                found[file] = hashlib.blake2b(text.encode(), digest_size=16).digest()
         return found
 
     def _lookup(self, select: str, column: str, keys: Iterable[str]) -> Iterator[Any]:

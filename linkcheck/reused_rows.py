@@ -1,0 +1,113 @@
+"""The report rows of a reused verdict, made once and kept in history.
+
+A re-run reuses ~95% of its verdicts, and made each one's report rows again (its entry in
+report.json, its row of report.html's script): ~20 µs a verdict, two seconds of CPU in a
+10,000-record re-run, spent while its failing URLs were fetched and slowing that fetch.
+A reused verdict's rows depend on nothing but the verdict and how many links point at it
+(its ``referrers``), so history keeps them (``url_rows``), made when the verdict was
+(``HistoryStore.keep_url_rows``) and cut around that count; a re-run joins them to its
+counts inside SQLite (``STAGE_ENTRIES``, ``STAGE_URLS``) and makes in Python only the rows
+history does not have.
+
+The rows are exactly what ``report_json.url_entry_from_row`` and the report writers make
+of the reused verdict: tests/test_reused_rows.py checks both ways give the same bytes.
+``ROWS_FORMAT`` names linkcheck's version, so rows an older linkcheck made are not used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from linkcheck import __version__
+from linkcheck.report_html import url_script_parts
+from linkcheck.report_json import url_entry_from_row
+from linkcheck.report_source import entry_text
+from linkcheck.report_view import host_of
+from linkcheck.verdict_rows import COLUMNS, column_list
+
+ROWS_FORMAT = f"url-rows-1 linkcheck {__version__}"
+# Stands for the referrer count while the rows are made, and is cut out of them.
+_MARK = 987_654_321_012
+_ATTEMPTS = COLUMNS.index("attempts")
+_FROM_CACHE = COLUMNS.index("from_cache")
+
+
+class KeptRows(NamedTuple):
+    """A reused verdict's report rows, each cut where its referrer count goes."""
+
+    host: str
+    entry_pre: str
+    entry_post: str
+    script_pre: str
+    script_post: str
+    script_tail: str
+
+
+def reused_url_rows(row: Sequence[Any]) -> KeptRows | None:
+    """The report rows a re-run makes of ``row`` (a verdict in the verdict_rows shape) when
+    it reuses it: no attempt, no request, from history. None for a verdict that is never
+    reused (not ``ok``) or whose rows hold the mark elsewhere."""
+    reused = list(row)
+    reused[_ATTEMPTS], reused[_FROM_CACHE] = 0, 1
+    entry = url_entry_from_row(reused, 0, _MARK)
+    if entry["outcome"] != "ok":
+        return None
+    entry_parts = entry_text(entry).decode().split(f'"referrers": {_MARK}')
+    head, tail = url_script_parts(entry)
+    script_parts = head.split(f",{_MARK},")
+    if len(entry_parts) != 2 or len(script_parts) != 2:
+        return None
+    return KeptRows(
+        host_of(entry["url"]),
+        entry_parts[0] + '"referrers": ',
+        entry_parts[1],
+        script_parts[0] + ",",
+        "," + script_parts[1],
+        tail,
+    )
+
+
+# The reused verdicts of a page of the run's URLs (``:after`` < url <= ``:until``) whose
+# rows history kept, on a connection to history with the run's work store attached as
+# ``work`` and its report store as ``report``.
+_KEPT = """FROM work.urls u CROSS JOIN work.results r ON r.url = u.url
+CROSS JOIN url_rows p ON p.url = u.url
+WHERE u.url > :after AND u.url <= :until AND r.from_cache AND r.outcome = 'ok'
+AND p.format = :format"""
+STAGE_ENTRIES = f"""INSERT OR REPLACE INTO report.report_url_entries (url, entry)
+SELECT u.url, CAST(p.entry_pre || u.referrers || p.entry_post AS BLOB) {_KEPT}"""
+# A reused verdict is ok: it has no "why", and counts no request.
+STAGE_URLS = f"""INSERT OR REPLACE INTO report.staged_urls (url, seq, outcome, elapsed_ms,
+    requests, host, script_head, script_tail, why, from_cache)
+SELECT u.url, :seq, 'ok', COALESCE(r.elapsed_ms, 0), 0, p.host,
+    p.script_pre || u.referrers || p.script_post, p.script_tail, NULL, 1 {_KEPT}"""
+
+
+def stage_page(
+    db: Any, after: str, size: int, seq: int
+) -> tuple[str | None, list[tuple[Any, ...]]]:
+    """Copy the kept rows of the reused verdicts among the run's next ``size`` URLs after
+    ``after`` into the report's staging tables (``report_rows.UrlRows``), on history's
+    connection with ``work`` and ``report`` attached (``HistoryStore.attached``). Returns
+    the page's last URL (None: no URL was left) and its reused verdicts history kept no
+    rows for, as ``WorkStore.reused_after`` gives them, to be made in Python."""
+    ((until,),) = db.execute(
+        "SELECT max(url) FROM (SELECT url FROM work.urls WHERE url > ? ORDER BY url LIMIT ?)",
+        (after, size),
+    ).fetchall()
+    if until is None:
+        return None, []
+    page = {"after": after, "until": until, "format": ROWS_FORMAT, "seq": seq}
+    with db:
+        db.execute(STAGE_ENTRIES, page)
+        db.execute(STAGE_URLS, page)
+    missing = db.execute(_MISSING, page).fetchall()
+    return until, missing
+
+
+_MISSING = f"""SELECT {column_list("r.")}, r.requests, u.referrers
+FROM work.urls u CROSS JOIN work.results r ON r.url = u.url
+LEFT JOIN url_rows p ON p.url = u.url AND p.format = :format
+WHERE u.url > :after AND u.url <= :until AND r.from_cache
+AND (p.url IS NULL OR r.outcome != 'ok') ORDER BY u.url"""
