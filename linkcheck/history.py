@@ -386,18 +386,18 @@ class HistoryStore:
     def keep_url_rows(
         self, make: Callable[[Sequence[Any]], Sequence[str] | None], format: str
     ) -> int:
-        """After ``write_run``, in its transaction: ``make`` the report rows (``url_rows``)
-        of each of the run's verdicts that has none in ``format``; returns how many were
-        made. The run's new verdicts, and any verdict kept before in another format."""
+        """After ``write_run``, in its transaction: ``make`` the kept report rows
+        (``url_rows``) of each of the run's verdicts that has none in ``format`` (its new
+        verdicts, and those kept by another linkcheck); returns how many were made."""
         rows = self.db.execute(
             f"SELECT {column_list('r.')} FROM work.results r "
             "LEFT JOIN url_rows p ON p.url = r.url AND p.format = ? WHERE p.url IS NULL",
             (format,),
         )
         made = 0
-        while page := rows.fetchmany(_ROWS_PER_INSERT):
+        while page := rows.fetchmany(1000):  # ~1.5 MB of rows at a time
             kept = [(row[0], format, *parts) for row in page if (parts := make(row))]
-            # The select is still reading: rows go in after it, one page at a time.
+            # Written while the select reads on: only URLs it has passed.
             self.db.executemany(
                 "INSERT OR REPLACE INTO url_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?)", kept
             )

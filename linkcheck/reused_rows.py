@@ -91,7 +91,7 @@ def stage_page(
     ``after`` into the report's staging tables (``report_rows.UrlRows``), on history's
     connection with ``work`` and ``report`` attached (``HistoryStore.attached``). Returns
     the page's last URL (None: no URL was left) and its reused verdicts history kept no
-    rows for, as ``WorkStore.reused_after`` gives them, to be made in Python."""
+    rows for (the verdict_rows columns, requests, referrers), to be made in Python."""
     ((until,),) = db.execute(
         "SELECT max(url) FROM (SELECT url FROM work.urls WHERE url > ? ORDER BY url LIMIT ?)",
         (after, size),

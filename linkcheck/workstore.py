@@ -379,17 +379,6 @@ class WorkStore:
         rows = self.db.execute(f"{checked} UNION ALL {_INVALID} ORDER BY 1, 2")
         return _last_of_each(_paged(rows))
 
-    def reused_after(self, after: str, limit: int) -> list[tuple[Any, ...]]:
-        """``listed_results(reused=True)`` as rows (the verdict_rows columns, requests,
-        referrers), the first ``limit`` after URL ``after``: a page read while the fetch
-        writes verdicts through the same connection."""
-        return self.db.execute(
-            f"SELECT {column_list('r.')}, r.requests, u.referrers FROM urls u "
-            "JOIN results r ON r.url = u.url WHERE r.from_cache AND u.url > ? "
-            "ORDER BY u.url LIMIT ?",
-            (after, limit),
-        ).fetchall()
-
     def listed_keys(self) -> Iterator[str]:
         """The keys ``listed_results(invalid=True)`` has, in no particular order."""
         self.flush()
