@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import sqlite3
 import subprocess
@@ -146,14 +147,37 @@ def test_parse_cache_round_trip_and_entries_unused_for_long_are_pruned(tmp_path:
         assert store.cached_parses(["old", "used"]) == {"used": b"2"}
 
 
+def keep_rows(store: HistoryStore, *urls: str) -> None:
+    with store.db:
+        store.db.executemany(
+            "INSERT INTO url_rows VALUES (?, 'f', 'a.test', '', '', '', '', '')",
+            [(url,) for url in urls],
+        )
+
+
+def kept_rows(store: HistoryStore) -> list[str]:
+    return [url for (url,) in store.db.execute("SELECT url FROM url_rows ORDER BY url")]
+
+
 def test_prune_keeps_the_newest_runs(tmp_path: Path) -> None:
     with HistoryStore(tmp_path / "h.sqlite") as store:
         ids = [one_run(store, [result(f"https://a.test/{i}")]) for i in range(5)]
+        keep_rows(store, "https://a.test/0", "https://a.test/4")
         assert store.prune(2) == 3
         assert [r.id for r in store.list_runs(10)] == ids[:2:-1]
         assert store.url_history("https://a.test/0") == []
         assert len(store.url_history("https://a.test/4")) == 1
         assert store.first_seen(["https://a.test/0"]) == {}
+        assert kept_rows(store) == ["https://a.test/4"]
+
+
+def test_a_new_verdict_drops_the_report_rows_kept_for_the_old_one(tmp_path: Path) -> None:
+    with HistoryStore(tmp_path / "h.sqlite") as store:
+        one_run(store, [result("https://a.test/new"), result("https://a.test/reused")])
+        keep_rows(store, "https://a.test/new", "https://a.test/reused")
+        reused = dataclasses.replace(result("https://a.test/reused"), from_cache=True)
+        one_run(store, [result("https://a.test/new"), reused], T0 + timedelta(days=1))
+        assert kept_rows(store) == ["https://a.test/reused"]
 
 
 def test_formatters_show_runs_and_a_urls_history(tmp_path: Path) -> None:
