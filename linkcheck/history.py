@@ -136,10 +136,9 @@ CREATE TABLE assessed_files (
 
 -- Each URL's report rows for a run that reuses its latest verdict, made from that verdict
 -- and cut around the referrer count (the reused_rows module); dropped when a new verdict
--- is made.
+-- is made. All in the one format url_rows_format names (rows of another are dropped).
 CREATE TABLE url_rows (
     url TEXT PRIMARY KEY,
-    format TEXT NOT NULL,               -- reused_rows.ROWS_FORMAT of the linkcheck that made it
     host TEXT NOT NULL,
     entry_pre TEXT NOT NULL,
     entry_post TEXT NOT NULL,
@@ -147,6 +146,7 @@ CREATE TABLE url_rows (
     script_post TEXT NOT NULL,
     script_tail TEXT NOT NULL
 );                                      -- a rowid table: its ~1 KB rows overflow WITHOUT ROWID
+CREATE TABLE url_rows_format (format TEXT NOT NULL);
 """
 
 # The tables added by versions 2 to 5 (each marker starts a table's comment).
@@ -387,22 +387,30 @@ class HistoryStore:
         self, make: Callable[[Sequence[Any]], Sequence[str] | None], format: str
     ) -> int:
         """After ``write_run``, in its transaction: ``make`` the kept report rows
-        (``url_rows``) of each of the run's verdicts that has none in ``format`` (its new
-        verdicts, and those kept by another linkcheck); returns how many were made."""
+        (``url_rows``) of each of the run's verdicts that has none (its new verdicts, or
+        all of them when the rows kept were made in another ``format``); returns how many
+        were made."""
+        if self.url_rows_format() != format:
+            self.db.execute("DELETE FROM url_rows")
+            self.db.execute("DELETE FROM url_rows_format")
+            self.db.execute("INSERT INTO url_rows_format VALUES (?)", (format,))
+        # NOT EXISTS reads the url index only, not the ~1 KB rows.
         rows = self.db.execute(
             f"SELECT {column_list('r.')} FROM work.results r "
-            "LEFT JOIN url_rows p ON p.url = r.url AND p.format = ? WHERE p.url IS NULL",
-            (format,),
+            "WHERE NOT EXISTS (SELECT 1 FROM url_rows p WHERE p.url = r.url)"
         )
         made = 0
         while page := rows.fetchmany(1000):  # ~1.5 MB of rows at a time
-            kept = [(row[0], format, *parts) for row in page if (parts := make(row))]
+            kept = [(row[0], *parts) for row in page if (parts := make(row))]
             # Written while the select reads on: only URLs it has passed.
-            self.db.executemany(
-                "INSERT OR REPLACE INTO url_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?)", kept
-            )
+            self.db.executemany("INSERT INTO url_rows VALUES (?, ?, ?, ?, ?, ?, ?)", kept)
             made += len(kept)
         return made
+
+    def url_rows_format(self) -> str | None:
+        """The format of the kept report rows (``keep_url_rows``), None before any."""
+        row = self.db.execute("SELECT format FROM url_rows_format").fetchone()
+        return row[0] if row else None
 
     @contextlib.contextmanager
     def attached(self, **files: Path) -> Iterator[sqlite3.Connection]:
@@ -700,8 +708,12 @@ class HistoryStore:
         with self._transaction() as db:
             if keep is not None:
                 db.execute("DELETE FROM results WHERE run_id < ?", (keep,))
+                db.execute(
+                    "DELETE FROM url_rows WHERE url IN "
+                    "(SELECT url FROM url_state WHERE last_run_id < ?)",
+                    (keep,),
+                )
                 db.execute("DELETE FROM url_state WHERE last_run_id < ?", (keep,))
-                db.execute("DELETE FROM url_rows WHERE url NOT IN (SELECT url FROM url_state)")
                 removed = db.execute("DELETE FROM runs WHERE id < ?", (keep,)).rowcount
             if parse_max_age is not None:
                 cutoff = iso((now or datetime.now(UTC)) - parse_max_age)

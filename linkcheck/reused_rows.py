@@ -11,7 +11,8 @@ history does not have.
 
 The rows are exactly what ``report_json.url_entry_from_row`` and the report writers make
 of the reused verdict: tests/test_reused_rows.py checks both ways give the same bytes.
-``ROWS_FORMAT`` names linkcheck's version, so rows an older linkcheck made are not used.
+``ROWS_FORMAT`` names linkcheck's version: rows an older linkcheck made are not used, and
+are replaced by the first run that keeps rows.
 """
 
 from __future__ import annotations
@@ -73,8 +74,7 @@ def reused_url_rows(row: Sequence[Any]) -> KeptRows | None:
 # ``work`` and its report store as ``report``.
 _KEPT = """FROM work.urls u CROSS JOIN work.results r ON r.url = u.url
 CROSS JOIN url_rows p ON p.url = u.url
-WHERE u.url > :after AND u.url <= :until AND r.from_cache AND r.outcome = 'ok'
-AND p.format = :format"""
+WHERE u.url > :after AND u.url <= :until AND r.from_cache AND r.outcome = 'ok'"""
 STAGE_ENTRIES = f"""INSERT OR REPLACE INTO report.report_url_entries (url, entry)
 SELECT u.url, CAST(p.entry_pre || u.referrers || p.entry_post AS BLOB) {_KEPT}"""
 # A reused verdict is ok: it has no "why", and counts no request.
@@ -85,29 +85,30 @@ SELECT u.url, :seq, 'ok', COALESCE(r.elapsed_ms, 0), 0, p.host,
 
 
 def stage_page(
-    db: Any, after: str, size: int, seq: int
+    db: Any, after: str, size: int, seq: int, kept: bool = True
 ) -> tuple[str | None, list[tuple[Any, ...]]]:
     """Copy the kept rows of the reused verdicts among the run's next ``size`` URLs after
     ``after`` into the report's staging tables (``report_rows.UrlRows``), on history's
     connection with ``work`` and ``report`` attached (``HistoryStore.attached``). Returns
     the page's last URL (None: no URL was left) and its reused verdicts history kept no
-    rows for (the verdict_rows columns, requests, referrers), to be made in Python."""
+    rows for (the verdict_rows columns, requests, referrers), to be made in Python; all of
+    them when ``kept`` is false (the rows kept are in another format)."""
     ((until,),) = db.execute(
         "SELECT max(url) FROM (SELECT url FROM work.urls WHERE url > ? ORDER BY url LIMIT ?)",
         (after, size),
     ).fetchall()
     if until is None:
         return None, []
-    page = {"after": after, "until": until, "format": ROWS_FORMAT, "seq": seq}
-    with db:
-        db.execute(STAGE_ENTRIES, page)
-        db.execute(STAGE_URLS, page)
-    missing = db.execute(_MISSING, page).fetchall()
-    return until, missing
+    page = {"after": after, "until": until, "seq": seq, "kept": kept}
+    if kept:
+        with db:
+            db.execute(STAGE_ENTRIES, page)
+            db.execute(STAGE_URLS, page)
+    return until, db.execute(_MISSING, page).fetchall()
 
 
 _MISSING = f"""SELECT {column_list("r.")}, r.requests, u.referrers
 FROM work.urls u CROSS JOIN work.results r ON r.url = u.url
-LEFT JOIN url_rows p ON p.url = u.url AND p.format = :format
+LEFT JOIN url_rows p ON p.url = u.url AND :kept
 WHERE u.url > :after AND u.url <= :until AND r.from_cache
 AND (p.url IS NULL OR r.outcome != 'ok') ORDER BY u.url"""

@@ -233,9 +233,10 @@ async def stage_reused(work: WorkStore, rows: UrlRows, store: HistoryStore) -> N
     letting the fetch run between pages: copied from the rows history kept
     (``reused_rows``), made here for the verdicts it kept none for."""
     after: str | None = ""
+    kept = store.url_rows_format() == ROWS_FORMAT
     with store.attached(work=work.path, report=work.report_path) as db:
         while after is not None:
-            after, missing = stage_page(db, after, 1000, rows.added)
+            after, missing = stage_page(db, after, 1000, rows.added, kept)
             rows.add(url_entry_from_row(row[:-2], row[-2] or 0, row[-1]) for row in missing)
             await asyncio.sleep(0)
     rows.reused_done = True

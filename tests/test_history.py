@@ -150,7 +150,7 @@ def test_parse_cache_round_trip_and_entries_unused_for_long_are_pruned(tmp_path:
 def keep_rows(store: HistoryStore, *urls: str) -> None:
     with store.db:
         store.db.executemany(
-            "INSERT INTO url_rows VALUES (?, 'f', 'a.test', '', '', '', '', '')",
+            "INSERT INTO url_rows VALUES (?, 'a.test', '', '', '', '', '')",
             [(url,) for url in urls],
         )
 

@@ -20,7 +20,7 @@ from linkcheck.report_html import url_script_parts
 from linkcheck.report_json import url_entry_from_row
 from linkcheck.report_source import entry_text
 from linkcheck.report_view import host_of
-from linkcheck.reused_rows import reused_url_rows
+from linkcheck.reused_rows import ROWS_FORMAT, reused_url_rows
 from linkcheck.verdict_rows import COLUMNS, to_row
 from tests.localweb import Host
 from tests.test_incremental import Site, check, serving, write_site
@@ -116,3 +116,22 @@ def test_kept_rows_are_used_until_a_new_verdict_replaces_them(site, tmp_path: Pa
     assert logo(asked)["content_type"] == "image/png"
     _, reused_again = check(tmp_path)
     assert logo(reused_again)["content_type"] == "image/png"
+
+
+def test_rows_kept_by_another_linkcheck_are_not_used_and_are_made_again(
+    site, tmp_path: Path
+) -> None:
+    _, host = site
+    write_site(tmp_path / "records", host)
+    check(tmp_path)
+    with history(tmp_path) as db:
+        count = db.execute("SELECT count(*) FROM url_rows").fetchone()[0]
+        db.execute("UPDATE url_rows SET entry_pre = replace(entry_pre, 'image/png', 'image/kept')")
+        db.execute("UPDATE url_rows_format SET format = 'url-rows-0 linkcheck 0.0.1'")
+    _, other = check(tmp_path)
+    assert logo(other)["content_type"] == "image/png"  # made in Python, not copied
+    with history(tmp_path) as db:
+        assert db.execute("SELECT count(*) FROM url_rows").fetchone()[0] == count
+        assert db.execute("SELECT format FROM url_rows_format").fetchall() == [(ROWS_FORMAT,)]
+        kept = db.execute("SELECT entry_pre FROM url_rows").fetchall()
+    assert all("image/kept" not in text for (text,) in kept)
