@@ -6,7 +6,7 @@ report.json, its row of report.html's script): ~20 µs a verdict, two seconds of
 A reused verdict's rows depend on nothing but the verdict and how many links point at it
 (its ``referrers``), so history keeps them (``url_rows``), made when the verdict was
 (``HistoryStore.keep_url_rows``) and cut around that count; a re-run joins them to its
-counts inside SQLite (``STAGE_ENTRIES``, ``STAGE_URLS``) and makes in Python only the rows
+counts inside SQLite (``stage_page``) and makes in Python only the rows
 history does not have.
 
 The rows are exactly what ``report_json.url_entry_from_row`` and the report writers make
@@ -75,17 +75,17 @@ def reused_url_rows(row: Sequence[Any]) -> KeptRows | None:
 _KEPT = """FROM work.urls u CROSS JOIN work.results r ON r.url = u.url
 CROSS JOIN url_rows p ON p.url = u.url
 WHERE u.url > :after AND u.url <= :until AND r.from_cache AND r.outcome = 'ok'"""
-STAGE_ENTRIES = f"""INSERT OR REPLACE INTO report.report_url_entries (url, entry)
+_STAGE_ENTRIES = f"""INSERT OR REPLACE INTO report.report_url_entries (url, entry)
 SELECT u.url, CAST(p.entry_pre || u.referrers || p.entry_post AS BLOB) {_KEPT}"""
 # A reused verdict is ok: it has no "why", and counts no request.
-STAGE_URLS = f"""INSERT OR REPLACE INTO report.staged_urls (url, seq, outcome, elapsed_ms,
+_STAGE_URLS = f"""INSERT OR REPLACE INTO report.staged_urls (url, seq, outcome, elapsed_ms,
     requests, host, script_head, script_tail, why, from_cache)
 SELECT u.url, :seq, 'ok', COALESCE(r.elapsed_ms, 0), 0, p.host,
     p.script_pre || u.referrers || p.script_post, p.script_tail, NULL, 1 {_KEPT}"""
 
 
 def stage_page(
-    db: Any, after: str, size: int, seq: int, kept: bool = True
+    db: Any, after: str, size: int, seq: int, kept: bool
 ) -> tuple[str | None, list[tuple[Any, ...]]]:
     """Copy the kept rows of the reused verdicts among the run's next ``size`` URLs after
     ``after`` into the report's staging tables (``report_rows.UrlRows``), on history's
@@ -102,8 +102,8 @@ def stage_page(
     page = {"after": after, "until": until, "seq": seq, "kept": kept}
     if kept:
         with db:
-            db.execute(STAGE_ENTRIES, page)
-            db.execute(STAGE_URLS, page)
+            db.execute(_STAGE_ENTRIES, page)
+            db.execute(_STAGE_URLS, page)
     return until, db.execute(_MISSING, page).fetchall()
 
 
