@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from linkcheck.model import Outcome, UrlResult
-from linkcheck.report_html import url_script_parts
+from linkcheck.report_html import embed_json, url_script_parts
 from linkcheck.report_json import url_entry_from_row
 from linkcheck.report_source import entry_text
 from linkcheck.report_view import host_of
@@ -77,17 +77,23 @@ def html_urls(tmp_path: Path, entries: list[str]) -> list[str]:
     html = (tmp_path / "out" / "report.html").read_text()
     urls = [json.loads(e)["url"] for e in entries]
     # A row: ["url", outcome, status, ..., host, from_cache, "url-<anchor>", age, lifetime]
-    row = r'\["{}",[^\n]*?,"url-[0-9a-f]{{12}}",[^\]]*\]'
-    return [re.search(row.format(re.escape(url)), html)[0] for url in urls]  # type: ignore[index]
+    row = r'\[{},[^\n]*?,"url-[0-9a-f]{{12}}",[^\]]*\]'
+    found = [re.search(row.format(re.escape(embed_json(url))), html) for url in urls]
+    assert all(found)
+    return [match[0] for match in found]  # type: ignore[index]
 
 
 def test_a_rerun_copies_the_kept_rows_and_makes_the_same_report(site, tmp_path: Path) -> None:
     _, host = site
-    write_site(tmp_path / "records", host)
+    records = write_site(tmp_path / "records", host)
+    # Text the HTML script escapes (<, >, &) and text beyond ASCII, through SQL's joins.
+    odd = host.url("/café?q=<b>&r=1")
+    (records / "d.md").write_text(f'---\ntitle: "Odd"\nwebUrl: "{odd}"\n---\n')
     check(tmp_path)
     with history(tmp_path) as db:
         kept = {url for (url,) in db.execute("SELECT url FROM url_rows")}
     assert host.url("/logo.png") in kept and host.url("/story") in kept
+    assert any("caf" in url for url in kept)
     assert host.url("/gone") not in kept  # a failing verdict is asked again, never reused
 
     made = tmp_path / "made"
@@ -100,7 +106,7 @@ def test_a_rerun_copies_the_kept_rows_and_makes_the_same_report(site, tmp_path: 
     _, rendered = check(made)
     assert logo(copied)["from_cache"] and logo(copied)["referrers"] == 1
     # The failing URL is asked again by each run (its time differs); the reused ones are not.
-    assert reused(copied) == reused(rendered) and len(reused(copied)) == 2
+    assert reused(copied) == reused(rendered) and len(reused(copied)) == 3
     assert html_urls(tmp_path, reused(copied)) == html_urls(made, reused(copied))
 
 
