@@ -100,10 +100,9 @@ def stage_page(
     if until is None:
         return None, []
     page = {"after": after, "until": until, "seq": seq, "kept": kept}
-    if kept:
-        with db:
-            db.execute(_STAGE_ENTRIES, page)
-            db.execute(_STAGE_URLS, page)
+    if kept:  # history's connection commits each statement (autocommit)
+        db.execute(_STAGE_ENTRIES, page)
+        db.execute(_STAGE_URLS, page)
     return until, db.execute(_MISSING, page).fetchall()
 
 
