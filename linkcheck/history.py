@@ -416,12 +416,9 @@ class HistoryStore:
     def attached(self, **files: Path) -> Iterator[sqlite3.Connection]:
         """This store's connection with each of ``files`` (other SQLite files) attached
         under its name, for statements that join history's tables with a run's; detached
-        on leaving. They are a run's throw-away files: no journal, no sync. Only between
-        runs' writes: ``write_run`` attaches its work store too."""
+        on leaving. Only between runs' writes: ``write_run`` attaches its work store too."""
         for name, path in files.items():
-            self.db.execute(f"ATTACH DATABASE ? AS {name}", (str(path),))
-            self.db.execute(f"PRAGMA {name}.journal_mode = OFF")
-            self.db.execute(f"PRAGMA {name}.synchronous = OFF")
+            self._attach(path, name)
         try:
             yield self.db
         finally:
@@ -528,11 +525,12 @@ class HistoryStore:
             self._detach()
         return count
 
-    def _attach(self, work: Path) -> None:
-        """The run's work store as schema ``work``; it is thrown away, so no journal."""
-        self.db.execute("ATTACH DATABASE ? AS work", (str(work),))
-        self.db.execute("PRAGMA work.journal_mode = OFF")
-        self.db.execute("PRAGMA work.synchronous = OFF")
+    def _attach(self, path: Path, name: str = "work") -> None:
+        """A run's SQLite file (its work store by default) as schema ``name``; it is thrown
+        away, so no journal and no sync."""
+        self.db.execute(f"ATTACH DATABASE ? AS {name}", (str(path),))
+        self.db.execute(f"PRAGMA {name}.journal_mode = OFF")
+        self.db.execute(f"PRAGMA {name}.synchronous = OFF")
 
     def _attached(self) -> bool:
         return any(name == "work" for _, name, _ in self.db.execute("PRAGMA database_list"))

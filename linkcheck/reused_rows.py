@@ -72,9 +72,10 @@ def reused_url_rows(row: Sequence[Any]) -> KeptRows | None:
 # The reused verdicts of a page of the run's URLs (``:after`` < url <= ``:until``) whose
 # rows history kept, on a connection to history with the run's work store attached as
 # ``work`` and its report store as ``report``.
-_KEPT = """FROM work.urls u CROSS JOIN work.results r ON r.url = u.url
-CROSS JOIN url_rows p ON p.url = u.url
-WHERE u.url > :after AND u.url <= :until AND r.from_cache AND r.outcome = 'ok'"""
+_VERDICTS = "FROM work.urls u CROSS JOIN work.results r ON r.url = u.url"
+_REUSED_IN_PAGE = "u.url > :after AND u.url <= :until AND r.from_cache"
+_KEPT = f"""{_VERDICTS} CROSS JOIN url_rows p ON p.url = u.url
+WHERE {_REUSED_IN_PAGE} AND r.outcome = 'ok'"""
 _STAGE_ENTRIES = f"""INSERT OR REPLACE INTO report.report_url_entries (url, entry)
 SELECT u.url, CAST(p.entry_pre || u.referrers || p.entry_post AS BLOB) {_KEPT}"""
 # A reused verdict is ok: it has no "why", and counts no request.
@@ -107,7 +108,5 @@ def stage_page(
 
 
 _MISSING = f"""SELECT {column_list("r.")}, r.requests, u.referrers
-FROM work.urls u CROSS JOIN work.results r ON r.url = u.url
-LEFT JOIN url_rows p ON p.url = u.url AND :kept
-WHERE u.url > :after AND u.url <= :until AND r.from_cache
-AND (p.url IS NULL OR r.outcome != 'ok') ORDER BY u.url"""
+{_VERDICTS} LEFT JOIN url_rows p ON p.url = u.url AND :kept
+WHERE {_REUSED_IN_PAGE} AND (p.url IS NULL OR r.outcome != 'ok') ORDER BY u.url"""
