@@ -73,7 +73,7 @@ def unpublish_decision(
 def _immediate(result: UrlResult, config: UnpublishConfig) -> bool:
     if config.immediate_gone and result.status == HTTPStatus.GONE:
         return True
-    return config.immediate_dns and result.failure is FailureKind.DNS
+    return config.immediate_dns and result.failure is FailureKind.NXDOMAIN
 
 
 def _long_enough(streak: Streak, since: datetime, config: UnpublishConfig, now: datetime) -> bool:
@@ -91,7 +91,7 @@ def _field(record: Record) -> str:
 
 
 def _cause(result: UrlResult) -> str:
-    if result.failure is FailureKind.DNS:
+    if result.failure is FailureKind.NXDOMAIN:
         return "name does not resolve"
     if result.failure is FailureKind.REFUSED:
         return "connection refused"

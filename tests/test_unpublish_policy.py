@@ -55,7 +55,7 @@ def test_min_days_flags_a_streak_old_enough_even_with_few_runs() -> None:
 
 
 def test_dns_and_refused_are_definitive_and_dns_may_count_at_once() -> None:
-    dns = result(Outcome.UNREACHABLE, failure=FailureKind.DNS)
+    dns = result(Outcome.UNREACHABLE, failure=FailureKind.NXDOMAIN)
     refused = result(Outcome.UNREACHABLE, failure=FailureKind.REFUSED)
     assert decide(dns)[1] == ["originalUrl: name does not resolve since 2026-11-26 (1 run)"]
     assert decide(refused)[1] == ["originalUrl: connection refused since 2026-11-26 (1 run)"]
