@@ -38,11 +38,11 @@ from linkcheck.config import Config
 from linkcheck.inputs import StoredParse, unpack_head
 from linkcheck.model import Outcome, Role, UrlResult
 from linkcheck.report_rows import AssessedRecord, assessed_record
-from linkcheck.unpublish import ARTICLE_FIELDS, article_link, unpublish_decision
+from linkcheck.unpublish import ARTICLE_FIELDS, article_gone, article_link, unpublish_decision
 from linkcheck.workstore import RecordRow, WorkStore, file_records
 
 # Bump when a record's entry, or what it is judged from, changes shape: kept rows then miss.
-ASSESSMENT_FORMAT = "assessment-3"
+ASSESSMENT_FORMAT = "assessment-4"
 _IMAGES = {role.value for role in Role if role.is_image}
 # Files whose verdicts are read together: one query per record cost more than its checks.
 FILES_PER_BATCH = 100
@@ -173,10 +173,14 @@ def _assess(
     )
     article = article_link(links)
     url = article.url if article else None
+    result = results.get(url) if url else None
+    gone = article_gone(article, result)
+    if gone is not None:
+        findings.append(gone)
     flag, reasons, since = unpublish_decision(
         record,
-        url,
-        results.get(url) if url else None,
+        article,
+        result,
         memory.streaks.get(url) if url else None,
         config.unpublish,
         shared.now,

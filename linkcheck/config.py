@@ -135,13 +135,17 @@ class HistoryConfig:
 
 @dataclass(frozen=True)
 class UnpublishConfig:
-    # A published record is flagged when its article link has been definitively
-    # dead for at least min_runs consecutive runs, or for min_days days.
+    # A published record is flagged when its article link says it is gone (docs/unpublish.md)
+    # for at least min_runs consecutive runs, or for min_days days.
     min_runs: int = 1
     min_days: float = 0.0
-    # Count at once, whatever min_runs says: HTTP 410 Gone, a name that no longer resolves.
+    # Count at once, whatever min_runs says: HTTP 410 Gone, a name that does not exist.
     immediate_gone: bool = True
     immediate_dns: bool = False
+    # The HTTP statuses that say an article is gone; any other answer never flags.
+    dead_statuses: tuple[int, ...] = (404, 410)
+    # Soft-dead pages (soft_404, redirect_to_home, parked_domain) flag after this many runs.
+    soft_min_runs: int = 3
 
 
 @dataclass(frozen=True)
@@ -344,6 +348,7 @@ _POSITIVE = {
     "retry.max_attempts",
     "history.retention_runs",
     "unpublish.min_runs",
+    "unpublish.soft_min_runs",
     "output.markdown_max_rows",
     "archive.timeout_s",
     "history.flap_window_runs",
@@ -390,6 +395,11 @@ def _check_values(config: Config, source: str) -> None:
             raise ConfigError(
                 f"{source}: output.formats: unknown format {name!r} "
                 f"(expected some of {', '.join(sorted(_FORMATS))})"
+            )
+    for status in config.unpublish.dead_statuses:
+        if not 400 <= status <= 599:
+            raise ConfigError(
+                f"{source}: unpublish.dead_statuses: {status} is not a 4xx or 5xx status"
             )
     if config.output.progress not in ("auto", "always", "never"):
         raise ConfigError(f"{source}: output.progress: expected auto, always or never")

@@ -33,6 +33,7 @@ from typing import Any
 
 from linkcheck.changes import Observation
 from linkcheck.errors import LinkcheckError
+from linkcheck.gone import SOFT_CODES
 from linkcheck.model import FailureKind, Outcome, UrlResult, Validators
 from linkcheck.verdict_rows import COLUMNS, column_list, from_row, iso, parse_iso, to_row
 
@@ -588,13 +589,18 @@ class HistoryStore:
         return _run_info(rows[0]) if rows else None
 
     def recent_observations(
-        self, urls: Iterable[str], runs: int = 30, before: int | None = None
+        self,
+        urls: Iterable[str],
+        runs: int = 30,
+        before: int | None = None,
+        every: bool = False,
     ) -> dict[str, list[Observation]]:
         """Each URL's results in the last ``runs`` complete runs, newest first.
 
-        Only URLs with at least one non-ok result in that window are returned:
-        a URL that is absent was ok (or unseen) throughout, which is all that
-        streaks, flapping and newly-broken/fixed need to know.
+        Only URLs with at least one non-ok result in that window are returned
+        (unless ``every``): a URL that is absent was ok (or unseen) throughout, which
+        is all that streaks, flapping and newly-broken/fixed need to know. A degraded
+        run is not complete: it is never in the window.
         """
         window = self.db.execute(
             "SELECT id, started_at FROM runs WHERE state = 'complete' AND id < ? "
@@ -606,16 +612,21 @@ class HistoryStore:
         started = dict(window)
         marks = ",".join("?" * len(started))
         ids = list(started)
+        failed = (
+            ""
+            if every
+            else f"AND w.url IN (SELECT url FROM results WHERE outcome != 'ok' "
+            f"AND run_id IN ({marks})) "
+        )
         query = (
-            "SELECT r.url, r.run_id, r.outcome, r.status, r.failure, r.checked_at "
+            "SELECT r.url, r.run_id, r.outcome, r.status, r.failure, r.checked_at, r.issues "
             "FROM temp.wanted w CROSS JOIN results r ON r.url = w.url "
-            f"WHERE r.run_id IN ({marks}) AND w.url IN "
-            f"(SELECT url FROM results WHERE outcome != 'ok' AND run_id IN ({marks})) "
-            "ORDER BY r.url, r.run_id DESC"
+            f"WHERE r.run_id IN ({marks}) {failed}ORDER BY r.url, r.run_id DESC"
         )
         found: dict[str, list[Observation]] = {}
         with self._wanted(urls):
-            for url, run_id, outcome, status, failure, checked in self.db.execute(query, ids + ids):
+            rows = self.db.execute(query, ids if every else ids + ids)
+            for url, run_id, outcome, status, failure, checked, issues in rows:
                 found.setdefault(url, []).append(
                     Observation(
                         run_id=run_id,
@@ -624,6 +635,7 @@ class HistoryStore:
                         status=status,
                         failure=_enum(FailureKind, failure),
                         checked_at=parse_iso(checked),
+                        issues=_issues(issues),
                     )
                 )
         return found
@@ -800,9 +812,13 @@ def _alive(pid: int | None) -> bool:
 
 
 # The latest verdict of a URL, when it is ok and not older than the cutoff.
+# An ok that is really a gone page (gone.SOFT_CODES) is asked again, as a failure would be:
+# each run of a soft-dead streak must be its own answer.
 _REUSABLE = (
     "CROSS JOIN results r ON r.url = s.url AND r.run_id = s.last_run_id "
-    "WHERE r.outcome = 'ok' AND r.checked_at >= ?"
+    "WHERE r.outcome = 'ok' AND r.checked_at >= ? AND (r.issues IS NULL OR NOT ("
+    + " OR ".join(f"""r.issues LIKE '%"{code}"%'""" for code in SOFT_CODES)
+    + "))"
 )
 # A reused verdict: no request was made for it this run.
 _REUSED_COLUMNS = ", ".join(
@@ -891,6 +907,17 @@ def _result_row(run_id: int, r: UrlResult) -> tuple[Any, ...]:
     if rest[6] is None:  # checked_at
         rest[6] = iso(datetime.now(UTC))
     return (url, run_id, *rest)
+
+
+def _issues(text: str | None) -> tuple[str, ...]:
+    """A stored issues list; anything that is not a JSON list of strings is none."""
+    if not text:
+        return ()
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return ()
+    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
 
 
 def _enum(kind: Any, value: str | None) -> Any:

@@ -81,16 +81,6 @@ class FailureKind(StrEnum):
     OTHER = "other"
 
 
-def definitively_dead(outcome: Outcome, failure: FailureKind | None) -> bool:
-    """Gone for sure: a 4xx, or a name that does not resolve, or a refused connection.
-
-    Timeouts, 5xx, 429 and bot walls never count: they say nothing about the page.
-    """
-    if outcome is Outcome.BROKEN:
-        return True
-    return outcome is Outcome.UNREACHABLE and failure in (FailureKind.NXDOMAIN, FailureKind.REFUSED)
-
-
 # ---------------------------------------------------------------- records
 
 
@@ -271,10 +261,6 @@ class UrlResult:
     @property
     def permanent_redirect(self) -> bool:
         return any(h.status in (301, 308) for h in self.redirects)
-
-    @property
-    def definitively_dead(self) -> bool:
-        return definitively_dead(self.outcome, self.failure)
 
 
 @dataclass(frozen=True)

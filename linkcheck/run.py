@@ -26,10 +26,11 @@ from typing import Any, Protocol
 from linkcheck import content, loop, recordchecks
 from linkcheck.archive import lookup_archives
 from linkcheck.assessment import Memory, assess_records
-from linkcheck.changes import FAILING, compute_changes, dead_streak
+from linkcheck.changes import FAILING, compute_changes
 from linkcheck.collect import collect_into
 from linkcheck.config import Config
 from linkcheck.fetch import fetch_all
+from linkcheck.gone import SOFT_CODES, GoneRule, gone_streak
 from linkcheck.history import HistoryStore, open_history
 from linkcheck.model import Fetched, Outcome, Role, UrlCheck, UrlResult
 from linkcheck.outcome import judge
@@ -375,30 +376,33 @@ async def recall(
     are held in memory (every other URL has no change, streak or archive to report)."""
     streaks: dict[str, Any] = {}
     changes = None
+    rule = GoneRule.of(config.unpublish)
+    window = config.history.streak_window_runs
     if store is not None:
-        recent = store.recent_observations(
-            work.listed_keys(), config.history.streak_window_runs, before=run_id
-        )
-        relevant = work.listed_where({o.value for o in FAILING}, recent.keys())
+        recent = store.recent_observations(work.listed_keys(), window, before=run_id)
+        relevant = work.listed_where({o.value for o in FAILING}, recent.keys(), SOFT_CODES)
         previous = store.previous_run(before=run_id)
         changes = compute_changes(
             {"id": previous.id, "started_at": previous.started_at} if previous else None,
-            relevant,
+            relevant,  # a soft-dead page not failing before changes nothing there
             recent,
             now,
             config.history.flap_window_runs,
             config.history.flap_min_changes,
-            config.history.streak_window_runs,
+            window,
         )
+        gone = {url: r for url, r in relevant.items() if rule.of_result(r) is not None}
+        # A page gone soft may have no failing past: its ok-looking runs count too.
+        unseen = [url for url in gone if url not in recent]
+        recent.update(store.recent_observations(unseen, window, before=run_id, every=True))
         streaks = {
-            url: dead_streak(result, recent.get(url, ()), now, config.history.streak_window_runs)
-            for url, result in relevant.items()
-            if result.definitively_dead
+            url: gone_streak(result, recent.get(url, ()), rule, now, window)
+            for url, result in gone.items()
         }
         store.first_seen_into(work.path)
     archived: dict[str, str | None] = {}
     if config.archive.enabled:
         dying = work.listed_where({Outcome.BROKEN.value, Outcome.UNREACHABLE.value}, ())
-        dead = [url for url, r in dying.items() if r.definitively_dead]
+        dead = [url for url, r in dying.items() if rule.of_result(r) is not None]
         archived = await lookup_archives(dead, config.archive, user_agent=config.user_agent)
     return Memory(changes, streaks, archived)

@@ -389,16 +389,18 @@ class WorkStore:
         return (url for (url,) in _paged(rows))
 
     def listed_where(
-        self, outcomes: Collection[str], urls: Collection[str]
+        self, outcomes: Collection[str], urls: Collection[str], issues: Collection[str] = ()
     ) -> dict[str, UrlResult]:
-        """The listed verdicts (invalid links included) whose outcome is one of ``outcomes``
-        or whose key is one of ``urls``: history's few URLs of interest, not all of them."""
+        """The listed verdicts (invalid links included) whose outcome is one of ``outcomes``,
+        whose key is one of ``urls``, or that are ``ok`` with one of ``issues``: history's
+        few URLs of interest, not all of them (one pass over the verdicts)."""
         self.flush()
         marks = ",".join("?" * len(outcomes))
+        coded = "".join(" OR (r.outcome = 'ok' AND r.issues LIKE ?)" for _ in issues)
         rows = self.db.execute(
             f"SELECT {column_list('r.')}, r.requests, r.referrers FROM results r "
-            f"JOIN urls u ON u.url = r.url WHERE r.outcome IN ({marks})",
-            list(outcomes),
+            f"JOIN urls u ON u.url = r.url WHERE r.outcome IN ({marks}){coded}",
+            [*outcomes, *(f'%"{code}"%' for code in issues)],
         )
         found = {row[0]: _verdict(row) for row in _paged(rows)}
         listed = self.results_for(urls)

@@ -59,24 +59,31 @@ def test_an_ok_verdict_is_reused_with_every_field_but_not_once_too_old(tmp_path:
     cache = CacheInfo(True, 3600, 5, etag='"e1"', last_modified="Mon", cache_control="max-age=9")
     rich = result(
         "https://a.test/x", redirects=(Hop("https://a.test/y", 301),), cache=cache,
-        issues=("soft_404",), content_length=123, image_size=(40, 30), content_type="image/png",
+        issues=("cache_stale",), content_length=123, image_size=(40, 30), content_type="image/png",
         elapsed_ms=84,
     )  # fmt: skip
+    soft = result("https://a.test/soft", issues=("cache_stale", "soft_404"))
     with HistoryStore(tmp_path / "h.sqlite") as store:
-        one_run(store, [rich, result("https://a.test/broken", Outcome.BROKEN)])
+        one_run(store, [rich, soft, result("https://a.test/broken", Outcome.BROKEN)])
         fresh = store.reusable_results(
-            ["https://a.test/x", "https://a.test/broken", "https://a.test/new"],
+            [
+                "https://a.test/x",
+                "https://a.test/soft",
+                "https://a.test/broken",
+                "https://a.test/new",
+            ],
             T0 + timedelta(hours=23),
             timedelta(hours=24),
         )
         stale = store.reusable_results(
             ["https://a.test/x"], T0 + timedelta(hours=25), timedelta(hours=24)
         )
-    assert list(fresh) == ["https://a.test/x"]  # failures and unknown URLs are checked again
+    # Failures, soft-dead pages and unknown URLs are checked again.
+    assert list(fresh) == ["https://a.test/x"]
     got = fresh["https://a.test/x"]
     assert got.from_cache and got.requests == 0 and got.outcome is Outcome.OK
     assert got.redirects == rich.redirects and got.permanent_redirect
-    assert got.cache == cache and got.issues == ("soft_404",)
+    assert got.cache == cache and got.issues == ("cache_stale",)
     assert (got.content_length, got.image_size, got.content_type) == (123, (40, 30), "image/png")
     assert got.checked_at == T0
     assert stale == {}
