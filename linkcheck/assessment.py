@@ -37,6 +37,7 @@ from linkcheck import __version__, health, recordchecks
 from linkcheck.config import Config
 from linkcheck.inputs import StoredParse, unpack_head
 from linkcheck.model import Outcome, Role, UrlResult
+from linkcheck.outage import Degraded
 from linkcheck.report_rows import AssessedRecord, assessed_record
 from linkcheck.unpublish import ARTICLE_FIELDS, article_gone, article_link, unpublish_decision
 from linkcheck.workstore import RecordRow, WorkStore, file_records
@@ -56,6 +57,8 @@ class Memory:
     changes: dict[str, Any] | None = None
     streaks: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     archived: Mapping[str, str | None] = dataclasses.field(default_factory=dict)
+    # Set when the network looked down (outage.py): then no record is flagged.
+    degraded: Degraded | None = None
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,8 @@ def assess_records(
     copied them in), and this run's are staged for history (``WorkStore.stage_assessed``)."""
     plain = config.to_dict()
     read = json.dumps({key: plain[key] for key in ("content", "unpublish")}, sort_keys=True)
-    settings = f"{ASSESSMENT_FORMAT}|{__version__}|{read}".encode()
+    degraded = memory.degraded is not None
+    settings = f"{ASSESSMENT_FORMAT}|{__version__}|{read}|degraded={degraded}".encode()
     shared = _Shared(work.duplicate_originals(), memory, config, now, settings, work.has_twins())
     verdicts = _Verdicts(work)
     files = work.files()
@@ -177,15 +181,17 @@ def _assess(
     gone = article_gone(article, result)
     if gone is not None:
         findings.append(gone)
-    flag, reasons, since = unpublish_decision(
-        record,
-        article,
-        result,
-        memory.streaks.get(url) if url else None,
-        config.unpublish,
-        shared.now,
-        memory.archived.get(url) if url else None,
-    )
+    flag, reasons, since = False, [], None
+    if memory.degraded is None:  # a run that could not judge flags nothing
+        flag, reasons, since = unpublish_decision(
+            record,
+            article,
+            result,
+            memory.streaks.get(url) if url else None,
+            config.unpublish,
+            shared.now,
+            memory.archived.get(url) if url else None,
+        )
     assessed = health.assess(record, links, results, findings, reasons if flag else ())
     extra = {
         "sha256": digest,

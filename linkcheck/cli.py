@@ -1,7 +1,9 @@
 """argv -> Config -> run -> reports -> exit code. The only place that prints or exits.
 
 Exit codes: 0 no link fails the ``fail_on`` rule, 1 some do or an input could not
-be read, 2 usage or config errors, 130 interrupted (a partial report is still written).
+be read, 2 usage or config errors, 3 a degraded run (the network looked down: nothing
+flagged; ``unpublish --apply`` refuses its report), 130 interrupted (a partial report
+is still written).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from linkcheck.flags import add_config_flags, overrides_from
 EXIT_OK = 0
 EXIT_FAILURES = 1
 EXIT_USAGE = 2
+EXIT_DEGRADED = 3
 EXIT_INTERRUPTED = 130
 
 
@@ -146,6 +149,8 @@ def _report_and_exit_code(report: Any, config: Config, out_dir: str | None) -> i
         print(f"wrote {path}")
     if not report.get("complete", True):
         return EXIT_INTERRUPTED
+    if (report.get("run") or {}).get("degraded"):
+        return EXIT_DEGRADED  # nothing it says about links can be trusted tonight
     # An unreadable record is a problem found, like a dead link: CI must not stay green.
     problems = failing_count(report) + len(errors)
     return EXIT_FAILURES if problems else EXIT_OK
@@ -277,8 +282,12 @@ def cmd_runs(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_unpublish(args: argparse.Namespace, config: Config) -> int:
     from linkcheck.editing import run_unpublish
+    from linkcheck.selection import degraded_report
 
     report = load_report(args.report)
+    if args.apply and degraded_report(report):
+        print(f"linkcheck: error: {args.report}: {degraded_report(report)}", file=sys.stderr)
+        return EXIT_DEGRADED
     log = args.log or str(Path(args.report).with_name("unpublish.log"))
     text, problems = run_unpublish(report, args.base_dir, apply=args.apply, log_path=log)
     print(text, end="")

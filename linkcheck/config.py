@@ -82,6 +82,12 @@ class HttpConfig:
     allow_private: bool = True
     allow_loopback: bool = True
     allow_link_local: bool = False
+    # A run is degraded (flags nothing, exit code 3) when at least degraded_share of the
+    # hosts it contacted, and at least degraded_min_hosts, could not be reached at all.
+    degraded_min_hosts: int = 5
+    degraded_share: float = 0.5
+    # Pages known to be up, asked after the run: any that fails makes the run degraded.
+    canary_urls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -348,6 +354,8 @@ _POSITIVE = {
     "retry.max_attempts",
     "history.retention_runs",
     "unpublish.min_runs",
+    "http.degraded_min_hosts",
+    "http.degraded_share",
     "unpublish.soft_min_runs",
     "output.markdown_max_rows",
     "archive.timeout_s",
@@ -396,6 +404,14 @@ def _check_values(config: Config, source: str) -> None:
                 f"{source}: output.formats: unknown format {name!r} "
                 f"(expected some of {', '.join(sorted(_FORMATS))})"
             )
+    if config.http.degraded_share > 1:
+        raise ConfigError(
+            f"{source}: http.degraded_share: expected a share of 1 or less, "
+            f"got {config.http.degraded_share}"
+        )
+    for url in config.http.canary_urls:
+        if not re.match(r"(?i)https?://[^/?#\s]+", url):
+            raise ConfigError(f"{source}: http.canary_urls: {url!r} is not an http(s) URL")
     for status in config.unpublish.dead_statuses:
         if not 400 <= status <= 599:
             raise ConfigError(

@@ -58,6 +58,8 @@ from linkcheck.verdict_rows import COLUMNS, column_list, from_row, iso, parse_is
 #      re-run whose file, settings and verdicts are unchanged does not assess it again.
 #   5  url_rows: each URL's report rows for when its latest verdict is reused, so a re-run
 #      copies them instead of making ~100,000 of them again.
+#   (5) runs.state may be 'degraded': a finished run during which the network looked down
+#      (no new column, so no new version: older linkcheck reads it as not complete).
 SCHEMA_VERSION = 5
 
 SCHEMA = """
@@ -68,7 +70,7 @@ CREATE TABLE runs (
     config_digest TEXT,
     counts TEXT,                        -- JSON: the report's summary counts
     complete INTEGER NOT NULL DEFAULT 0,  -- 1 once finish_run committed
-    state TEXT NOT NULL DEFAULT 'running',  -- running | complete | incomplete
+    state TEXT NOT NULL DEFAULT 'running',  -- running | complete | incomplete | degraded
     pid INTEGER                         -- the process writing it, while running
 );
 
@@ -432,18 +434,28 @@ class HistoryStore:
         counts: Mapping[str, Any] | None = None,
         finished_at: datetime | None = None,
         assessed: Iterable[tuple[str, bytes, bytes]] = (),
+        degraded: bool = False,
     ) -> None:
-        """Second half of ``finish_run``: mark the run complete and commit its results,
-        with the files it ``assessed`` (source, fingerprint, rows; see ``assessed_files``).
+        """Second half of ``finish_run``: mark the run complete (or ``degraded``) and commit
+        its results, with the files it ``assessed`` (source, fingerprint, rows; see
+        ``assessed_files``).
 
         After ``write_run``, files the run did not read are forgotten from assessed_files.
+        A degraded run (the network looked down) keeps its results for ``linkcheck
+        history``, but it is not complete: streaks, flapping and "since the previous
+        run" never see it.
         """
         finished = iso(finished_at or datetime.now(UTC))
         try:
             self.db.execute(
-                "UPDATE runs SET finished_at = ?, counts = ?, complete = 1, state = 'complete',"
+                "UPDATE runs SET finished_at = ?, counts = ?, complete = 1, state = ?,"
                 " pid = NULL WHERE id = ?",
-                (finished, json.dumps(dict(counts or {}), sort_keys=True), run_id),
+                (
+                    finished,
+                    json.dumps(dict(counts or {}), sort_keys=True),
+                    "degraded" if degraded else "complete",
+                    run_id,
+                ),
             )
             if self._attached():
                 self.db.execute(

@@ -47,6 +47,7 @@ class RunInfo:
     requests: int
     complete: bool = True
     skipped_files: int = 0
+    degraded: Mapping[str, Any] | None = None  # outage.Degraded.to_dict(), when degraded
 
 
 def make_summary(
@@ -95,6 +96,7 @@ def report_head(
             "finished_at": _iso(run.finished_at),
             "duration_s": round((run.finished_at - run.started_at).total_seconds(), 3),
             "config": dict(run.config),
+            "degraded": dict(run.degraded) if run.degraded else None,
         },
         "summary": dict(summary),
         "changes": dict(changes) if changes is not None else None,

@@ -19,6 +19,8 @@ from linkcheck.report_view import (
     HEALTHS,
     OUTCOMES,
     FailingLink,
+    degraded,
+    degraded_text,
     fail_on,
     records_with_failing_links,
     safe_href,
@@ -52,7 +54,9 @@ def render_markdown(report: Report | Mapping[str, Any], max_rows: int = 50) -> s
     seen = _Seen(max_rows)
     for record, links in records_with_failing_links(report, every=False):
         seen.add(record, links)
+    down = degraded(report)
     parts = [
+        f"> **{md_text(degraded_text(down))}**" if down else "",
         _header(report),
         _counts(report),
         _changes(report.get("changes")),

@@ -20,6 +20,8 @@ from linkcheck.report_source import Report, as_report
 from linkcheck.report_view import (
     OUTCOMES,
     FailingLink,
+    degraded,
+    degraded_text,
     fail_on,
     records_with_failing_links,
     report_host_stats,
@@ -48,7 +50,9 @@ def render_terminal_summary(
 
     failing = fail_on(report)
     s = report.get("summary", {})
-    lines = [
+    down = degraded(report)
+    lines = [paint(clean(degraded_text(down), 400), "red")] if down else []
+    lines += [
         paint("linkcheck", "bold") + f": {s.get('records', 0)} records, {s.get('links', 0)} links, "
         f"{s.get('unique_urls', 0)} unique URLs, {s.get('requests', 0)} requests in "
         f"{float(report.get('run', {}).get('duration_s') or 0):.1f} s"

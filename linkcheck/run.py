@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import dataclasses
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,13 +26,14 @@ from typing import Any, Protocol
 from linkcheck import content, loop, recordchecks
 from linkcheck.archive import lookup_archives
 from linkcheck.assessment import Memory, assess_records
-from linkcheck.changes import FAILING, compute_changes
+from linkcheck.changes import FAILING, Observation, compute_changes
 from linkcheck.collect import collect_into
 from linkcheck.config import Config
 from linkcheck.fetch import fetch_all
 from linkcheck.gone import SOFT_CODES, GoneRule, gone_streak
 from linkcheck.history import HistoryStore, open_history
 from linkcheck.model import Fetched, Outcome, Role, UrlCheck, UrlResult
+from linkcheck.outage import CONNECTION_FAILURES, Degraded, host_counts, judge_run
 from linkcheck.outcome import judge
 from linkcheck.report_json import RunInfo, url_entry_from_row
 from linkcheck.report_rows import UrlRows, write_report_rows
@@ -123,16 +124,18 @@ async def _check(
             twin_checks, len(twin_checks), work, config, store, progress, "https twins"
         )
         complete = fetched.complete and twin_fetched.complete
+        canaries = await ask_canaries(config) if complete else []
         await _finish(staging)
         finished = now or datetime.now(UTC)
-        memory = await recall(store, run_id, work, config, finished)
+        memory = await recall(store, run_id, work, config, finished, canaries)
         run = RunInfo(
             started_at=started,
             finished_at=finished,
             config=config.to_dict(),
-            requests=fetched.requests + twin_fetched.requests,
+            requests=fetched.requests + twin_fetched.requests + sum(c.requests for c in canaries),
             complete=complete,
             skipped_files=len(read.skipped_files),
+            degraded=memory.degraded.to_dict() if memory.degraded else None,
         )
         writing = _start_writing(store, run_id, work, finished) if complete else None
         try:
@@ -140,7 +143,13 @@ async def _check(
             report = write_report_rows(work, run, read.errors, memory.changes, records, url_rows)
             if store is not None and run_id is not None and writing is not None:
                 writing.result()  # the writer's error, if any, is raised here
-                store.complete_run(run_id, report["summary"], finished, work.assessed_now())
+                store.complete_run(
+                    run_id,
+                    report["summary"],
+                    finished,
+                    work.assessed_now(),
+                    degraded=memory.degraded is not None,
+                )
                 store.prune(
                     config.history.retention_runs,
                     timedelta(days=config.history.parse_cache_max_age_days),
@@ -365,21 +374,37 @@ def _unchanged(result: UrlResult, before: UrlResult) -> UrlResult:
 # ---------------------------------------------------------------- memory
 
 
+async def ask_canaries(config: Config) -> list[UrlResult]:
+    """The verdicts on ``http.canary_urls``, pages known to be up (outage.py)."""
+    urls = list(dict.fromkeys(config.http.canary_urls))
+    if not urls:
+        return []
+    checks = [UrlCheck(url, frozenset({Role.OTHER})) for url in urls]
+    accept = parse_accept(config.http.accept)
+    answers = await fetch_all(checks, config, want_body=lambda _: False)
+    return [judge(got, item, accept) for got, item in zip(answers, checks, strict=True)]
+
+
 async def recall(
     store: HistoryStore | None,
     run_id: int | None,
     work: WorkStore,
     config: Config,
     now: datetime,
+    canaries: Sequence[UrlResult] = (),
 ) -> Memory:
-    """History's view of this run's verdicts; only failing URLs and URLs with a failing past
-    are held in memory (every other URL has no change, streak or archive to report)."""
+    """History's view of this run's verdicts, and whether the run could judge at all; only
+    failing URLs and URLs with a failing past are held in memory (every other URL has no
+    change, streak or archive to report)."""
     streaks: dict[str, Any] = {}
     changes = None
     rule = GoneRule.of(config.unpublish)
     window = config.history.streak_window_runs
+    recent: dict[str, Any] = {}
     if store is not None:
         recent = store.recent_observations(work.listed_keys(), window, before=run_id)
+    degraded = degraded_run(work, recent, canaries, config)
+    if store is not None:
         relevant = work.listed_where({o.value for o in FAILING}, recent.keys(), SOFT_CODES)
         previous = store.previous_run(before=run_id)
         changes = compute_changes(
@@ -401,8 +426,20 @@ async def recall(
         }
         store.first_seen_into(work.path)
     archived: dict[str, str | None] = {}
-    if config.archive.enabled:
+    if config.archive.enabled and degraded is None:
         dying = work.listed_where({Outcome.BROKEN.value, Outcome.UNREACHABLE.value}, ())
         dead = [url for url, r in dying.items() if rule.of_result(r) is not None]
         archived = await lookup_archives(dead, config.archive, user_agent=config.user_agent)
-    return Memory(changes, streaks, archived)
+    return Memory(changes, streaks, archived, degraded)
+
+
+def degraded_run(
+    work: WorkStore,
+    recent: Mapping[str, Sequence[Observation]],
+    canaries: Sequence[UrlResult],
+    config: Config,
+) -> Degraded | None:
+    """Whether the network looked down during the run (outage.py), from the hosts it asked."""
+    kinds = {kind.value for kind in CONNECTION_FAILURES}
+    hosts = host_counts(work.host_answers(kinds), work.failed_by_host(kinds), recent)
+    return judge_run(hosts, canaries, config.http.degraded_min_hosts, config.http.degraded_share)

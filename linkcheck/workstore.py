@@ -410,6 +410,30 @@ class WorkStore:
                 found[row[0]] = _verdict(row[2:])
         return found
 
+    def host_answers(self, failures: Collection[str]) -> dict[str, bool]:
+        """Each host asked this run (a request tried, not reused or excluded): whether any
+        of its URLs got past the ``failures`` (connection-level) to some answer."""
+        self.flush()
+        marks = ",".join("?" * len(failures))
+        rows = self.db.execute(
+            "SELECT u.host, max(r.failure IS NULL OR r.failure NOT IN "
+            f"({marks})) FROM results r JOIN urls u ON u.url = r.url "
+            "WHERE r.attempts > 0 GROUP BY u.host",
+            list(failures),
+        )
+        return {host: bool(answered) for host, answered in rows}
+
+    def failed_by_host(self, failures: Collection[str]) -> Iterator[tuple[str, str]]:
+        """(host, url) of each URL asked this run that ended in one of ``failures``."""
+        self.flush()
+        marks = ",".join("?" * len(failures))
+        rows = self.db.execute(
+            "SELECT u.host, r.url FROM results r JOIN urls u ON u.url = r.url "
+            f"WHERE r.attempts > 0 AND r.failure IN ({marks})",
+            list(failures),
+        )
+        return _paged(rows)
+
     def _is_url(self, url: str) -> bool:
         return self.db.execute("SELECT 1 FROM urls WHERE url = ?", (url,)).fetchone() is not None
 

@@ -44,17 +44,23 @@ class StubResolver(AbstractResolver):
         self.default = default
         # A listed name fails with EAI_AGAIN this many times before it resolves.
         self.fail_first = dict(fail_first or {})
+        # When set (AGAIN, HANG...), every name does that: the resolver is out of reach.
+        self.outage: str | None = None
         self.asked: list[str] = []
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
         self.asked.append(host)
+        if self.outage is not None:
+            return await self._fail(self.outage)
         if self.fail_first.get(host, 0) >= self.asked.count(host):
             raise socket.gaierror(*_ERRORS[AGAIN])
         if host in self.addresses:
             return [_answer(host, self.addresses[host], port)]
-        what = self.behaviour.get(host, self.default)
+        return await self._fail(self.behaviour.get(host, self.default))
+
+    async def _fail(self, what: str) -> list[ResolveResult]:
         if what == HANG:
             await asyncio.sleep(3600)
         code, text = _ERRORS[what]
