@@ -59,6 +59,9 @@ class Memory:
     archived: Mapping[str, str | None] = dataclasses.field(default_factory=dict)
     # Set when the network looked down (outage.py): then no record is flagged.
     degraded: Degraded | None = None
+    # Article URLs that answer ok now after an answer that said gone, within the streak
+    # window: a record with published: false linking one is a candidate to publish again.
+    revived: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -134,8 +137,9 @@ def _fingerprints(
                 shared.duplicates.get(url),
                 memory.streaks.get(url) if article else None,
                 memory.archived.get(url) if article else None,
+                True if article and url in memory.revived else None,
             )
-            if extra != (None, None, None):
+            if extra != (None, None, None, None):
                 digest.update(repr((url, extra)).encode())
         prints[source] = digest.digest()
     return prints
@@ -202,7 +206,10 @@ def _assess(
         link.url is None or (r := results.get(link.url)) is None or r.outcome is not Outcome.OK
         for link in links
     )
-    return assessed_record(assessed, extra, notable)
+    back = None
+    if record.published is False and article is not None and url in memory.revived:
+        back = (record.source, record.key, article.field, url or "")
+    return assessed_record(assessed, extra, notable, back)
 
 
 class _Verdicts:

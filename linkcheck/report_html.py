@@ -272,6 +272,7 @@ def build_view(report: Report | Mapping[str, Any]) -> dict[str, Any]:
         "changes": report.get("changes"),
         "degraded": degraded_text(down) if (down := degraded(report)) else None,
         "errors": list(report.get("errors") or ()),
+        "republish": [r for r in report.get("republish") or () if isinstance(r, Mapping)],
         "outcome_chart": _bar_chart(by_outcome, "Outcomes"),
         "host_chart": _host_chart(hosts, failing),
         "ssr_records": ssr_records,

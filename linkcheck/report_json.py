@@ -84,6 +84,7 @@ def report_head(
     summary: Mapping[str, Any],
     changes: Mapping[str, Any] | None,
     errors: Sequence[RecordError],
+    republish: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """Every top-level key of the report but the two big lists."""
     return {
@@ -100,6 +101,7 @@ def report_head(
         },
         "summary": dict(summary),
         "changes": dict(changes) if changes is not None else None,
+        "republish": [dict(entry) for entry in republish],
         "errors": [{"source": e.source, "line": e.line, "message": e.message} for e in errors],
     }
 

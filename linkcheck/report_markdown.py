@@ -61,6 +61,7 @@ def render_markdown(report: Report | Mapping[str, Any], max_rows: int = 50) -> s
         _counts(report),
         _changes(report.get("changes")),
         _unpublish(seen, max_rows),
+        _republish(report, max_rows),
         _failing(seen, max_rows),
         _errors(report, max_rows),
     ]
@@ -162,6 +163,24 @@ def _unpublish(seen: _Seen, max_rows: int) -> str:
         lines.append(line)
     if seen.flagged_count > max_rows:
         lines.append(f"- … {seen.flagged_count - max_rows} more")
+    return "\n".join(lines)
+
+
+def _republish(report: Report, max_rows: int) -> str:
+    found = [r for r in report.get("republish") or () if isinstance(r, Mapping)]
+    if not found:
+        return ""
+    lines = [
+        f"### Candidates to publish again ({len(found)})",
+        "",
+        "`published: false`, and the article link answers again after answering gone:",
+        "",
+    ]
+    for r in found[:max_rows]:
+        where = md_code(r.get("record") or r.get("source") or "")
+        lines.append(f"- {where} {md_code(r.get('field') or '')} {md_url(r.get('url'))}")
+    if len(found) > max_rows:
+        lines.append(f"- … {len(found) - max_rows} more")
     return "\n".join(lines)
 
 

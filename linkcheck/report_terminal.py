@@ -74,6 +74,7 @@ def render_terminal_summary(
     lines += _worst_records(seen, worst, paint)
     lines += _worst_hosts(report, failing, top)
     lines += _unpublish(seen, top, paint)
+    lines += _republish(report, top)
     if report.get("errors"):
         lines.append(f"{len(report['errors'])} inputs could not be read:")
         lines += [
@@ -143,6 +144,20 @@ def _worst_hosts(report: Report, failing, top: int) -> list[str]:
         lines += [
             f"  {h.slowest_ms:>6} ms max, {h.avg_ms:>5} ms avg  {clean(h.host, 60)}" for h in slow
         ]
+    return lines
+
+
+def _republish(report: Report, top: int) -> list[str]:
+    found = [r for r in report.get("republish") or () if isinstance(r, Mapping)]
+    if not found:
+        return []
+    lines = [f"{len(found)} unpublished records whose article link answers again:"]
+    lines += [
+        f"  {clean(r.get('record') or r.get('source'), 70)}  {clean(r.get('url'), 60)}"
+        for r in found[:top]
+    ]
+    if len(found) > top:
+        lines.append(f"  … {len(found) - top} more")
     return lines
 
 

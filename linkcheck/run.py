@@ -30,7 +30,7 @@ from linkcheck.changes import FAILING, Observation, compute_changes
 from linkcheck.collect import collect_into
 from linkcheck.config import Config
 from linkcheck.fetch import fetch_all
-from linkcheck.gone import SOFT_CODES, GoneRule, gone_streak
+from linkcheck.gone import SOFT_CODES, GoneRule, clean_ok, gone_streak
 from linkcheck.history import HistoryStore, open_history
 from linkcheck.model import Fetched, Outcome, Role, UrlCheck, UrlResult
 from linkcheck.outage import CONNECTION_FAILURES, Degraded, host_counts, judge_run
@@ -397,6 +397,7 @@ async def recall(
     failing URLs and URLs with a failing past are held in memory (every other URL has no
     change, streak or archive to report)."""
     streaks: dict[str, Any] = {}
+    revived: frozenset[str] = frozenset()
     changes = None
     rule = GoneRule.of(config.unpublish)
     window = config.history.streak_window_runs
@@ -424,13 +425,19 @@ async def recall(
             url: gone_streak(result, recent.get(url, ()), rule, now, window)
             for url, result in gone.items()
         }
+        revived = frozenset(
+            url
+            for url, result in relevant.items()
+            if clean_ok(result.outcome, result.issues)
+            and any(rule.of_observation(seen) is not None for seen in recent.get(url, ()))
+        )
         store.first_seen_into(work.path)
     archived: dict[str, str | None] = {}
     if config.archive.enabled and degraded is None:
         dying = work.listed_where({Outcome.BROKEN.value, Outcome.UNREACHABLE.value}, ())
         dead = [url for url, r in dying.items() if rule.of_result(r) is not None]
         archived = await lookup_archives(dead, config.archive, user_agent=config.user_agent)
-    return Memory(changes, streaks, archived, degraded)
+    return Memory(changes, streaks, archived, degraded, revived)
 
 
 def degraded_run(

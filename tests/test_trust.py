@@ -201,3 +201,34 @@ def test_a_clean_ok_ends_a_streak(site, tmp_path) -> None:
         SWITCH["back"] = answer
         _, report = check(tmp_path, *min_runs)
     assert by_name(report)["story"]["unpublish"] is False
+
+
+def test_an_unpublished_article_whose_link_answers_again_is_a_candidate_to_republish(
+    site, tmp_path
+) -> None:
+    folder = tmp_path / "records"
+    back = site.url("/switch/back-again")
+    record(folder, "back", originalUrl=back)
+    record(folder, "always-fine", published=False, originalUrl=site.url("/story/fine"))
+    record(folder, "still-dead", published=False, originalUrl=site.url("/status/404/still"))
+    # Down for a night (no evidence of gone), then fine: nothing to undo.
+    record(folder, "was-busy", published=False, originalUrl=site.url("/switch/busy-back"))
+    SWITCH["back-again"], SWITCH["busy-back"] = 410, 503
+    _, first = check(tmp_path)
+    assert [n for n, r in by_name(first).items() if r["unpublish"]] == ["back"]
+    assert first["republish"] == [] and first["summary"]["republish"] == 0
+    # The editor acts on the flag; then the article comes back.
+    report_file = tmp_path / "out" / "report.json"
+    assert main(["unpublish", str(report_file), "--apply", "--base-dir", "/"]) == 0
+    assert "published: false" in (folder / "back.md").read_text()
+    SWITCH["back-again"] = SWITCH["busy-back"] = 200
+    _, second = check(tmp_path)
+    source = str(folder / "back.md")
+    assert second["republish"] == [
+        {"source": source, "record": source, "field": "originalUrl", "url": back}
+    ]
+    assert second["summary"]["republish"] == 1
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "Candidates to publish again (1)" in html and back in html
+    markdown = (tmp_path / "out" / "report.md").read_text()
+    assert "### Candidates to publish again (1)" in markdown and f"<{back}>" in markdown
