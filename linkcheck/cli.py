@@ -75,6 +75,15 @@ def build_parser() -> argparse.ArgumentParser:
     unpublish.add_argument("--apply", action="store_true", help="change the files")
     unpublish.add_argument("--base-dir", default=None, help="where record paths are relative to")
     unpublish.add_argument("--log", default=None, help="log file (default: beside the report)")
+    unpublish.add_argument(
+        "--only", nargs="+", metavar="PATH", help="act only on these flagged records"
+    )
+    unpublish.add_argument("--skip", nargs="+", metavar="PATH", help="leave these flagged records")
+    unpublish.add_argument(
+        "--paths-from",
+        metavar="FILE",
+        help="act only on the records FILE lists (a path a line, or the HTML report's CSV)",
+    )
     return parser
 
 
@@ -282,12 +291,14 @@ def cmd_runs(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_unpublish(args: argparse.Namespace, config: Config) -> int:
     from linkcheck.editing import run_unpublish
-    from linkcheck.selection import degraded_report
+    from linkcheck.selection import Selection, degraded_report, paths_given, select
 
     report = load_report(args.report)
     if args.apply and degraded_report(report):
         print(f"linkcheck: error: {args.report}: {degraded_report(report)}", file=sys.stderr)
         return EXIT_DEGRADED
+    chosen = Selection(paths_given(args.only, args.paths_from), tuple(args.skip or ()))
+    report = select(report, chosen, args.base_dir)
     log = args.log or str(Path(args.report).with_name("unpublish.log"))
     text, problems = run_unpublish(report, args.base_dir, apply=args.apply, log_path=log)
     print(text, end="")
