@@ -422,12 +422,20 @@ def url_script_parts(u: Mapping[str, Any]) -> tuple[str, str]:
     age, lifetime = cache_info.get("age_s"), cache_info.get("freshness_lifetime_s")
     anchor = url_anchor(u["url"])
     from_cache = int(bool(u.get("from_cache")))
-    if _plain_int(age) and _plain_int(lifetime):
+    cacheable = cache_info.get("cacheable")
+    if _plain_int(age) and _plain_int(lifetime) and cacheable in _BOOL_JSON:
         # What embed_json writes for these, without encoding (1 of 2 encodes per URL).
-        tail = f'{from_cache},"{anchor}",{_int_json(age)},{_int_json(lifetime)}]'
+        tail = (
+            f'{from_cache},"{anchor}",{_int_json(age)},{_int_json(lifetime)},'
+            f"{_BOOL_JSON[cacheable]}]"
+        )
     else:
-        tail = embed_json([from_cache, anchor, age, lifetime])[1:]
+        tail = embed_json([from_cache, anchor, age, lifetime, cacheable])[1:]
     return embed_json(head)[:-1], tail
+
+
+# JSON of the values ``cache.cacheable`` takes (a dict: bool and None are hashable).
+_BOOL_JSON = {True: "true", False: "false", None: "null"}
 
 
 def _plain_int(value: Any) -> bool:

@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from linkcheck import __version__
+from linkcheck.freshness import forbids_caching
 from linkcheck.model import (
     CacheInfo,
     FailureKind,
@@ -142,6 +143,7 @@ def url_entry_from_row(
      cache_control, _, issues, attempts, cached) = row  # fmt: skip
     hops = json.loads(redirects) if redirects else ()
     moment = parse_iso(checked)
+    fresh_value = None if fresh is None else bool(fresh)
     return {
         "url": url,
         "outcome": outcome if outcome in _OUTCOMES else Outcome.INVALID.value,
@@ -157,13 +159,14 @@ def url_entry_from_row(
         "requests": requests,
         "from_cache": bool(cached) if from_cache is None else from_cache,
         "cache": {
-            "fresh": None if fresh is None else bool(fresh),
+            "fresh": fresh_value,
             "freshness_lifetime_s": lifetime,
             "age_s": age,
             "etag": etag,
             "last_modified": last_modified,
             "expires": expires,
             "cache_control": cache_control,
+            "cacheable": cacheable(cache_control, fresh_value, lifetime),
         },
         "issues": list(json.loads(issues)) if issues else [],
         "referrers": referrers,
@@ -188,7 +191,18 @@ def _cache_entry(cache: CacheInfo | None) -> dict[str, Any]:
         "last_modified": cache.last_modified,
         "expires": cache.expires,
         "cache_control": cache.cache_control,
+        "cacheable": cacheable(cache.cache_control, cache.fresh, cache.freshness_lifetime_s),
     }
+
+
+def cacheable(cache_control: str | None, fresh: bool | None, lifetime: int | None) -> bool | None:
+    """``cache.cacheable``: False when the response forbids caching (no-store, no-cache,
+    private), None when nothing is known of its caching, else True."""
+    if forbids_caching(cache_control):
+        return False
+    if cache_control is None and fresh is None and lifetime is None:
+        return None
+    return True
 
 
 def record_entry(record: RecordHealth) -> dict[str, Any]:

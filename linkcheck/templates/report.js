@@ -3,7 +3,8 @@
    URLs get an href. The CSP of the page allows this one script and nothing else.
    Columns of data.urls:    0 url, 1 outcome, 2 status, 3 final_url ("" = same),
      4 redirects [[url, status]], 5 elapsed_ms, 6 fresh (1/0/null), 7 issues, 8 referrers,
-     9 error, 10 host, 11 from_cache, 12 anchor, 13 age_s, 14 freshness_lifetime_s
+     9 error, 10 host, 11 from_cache, 12 anchor, 13 age_s, 14 freshness_lifetime_s,
+     15 cacheable (false: the response forbids caching)
    Columns of data.records: 0 key, 1 source, 2 title, 3 health, 4 published, 5 unpublish,
      6 reasons, 7 archive_url, 8 links [[field, role, url, line, raw?]], 9 issues
      [[code, field, message]], 10 anchor
@@ -324,7 +325,8 @@
     var th = el("th"); th.scope = "row";
     add(th, urlNode(u[0]));
     if (u[3]) add(th, el("div", "→ " + u[3], "small muted u"));
-    var cache = u[6] === null ? "unknown" : u[6] ? "fresh" : "stale";
+    var cache = u[15] === false ? "not cacheable" : u[6] === null ? "unknown" :
+      u[6] ? "fresh" : "stale";
     var issues = el("td", u[9] || (u[2] !== null && u[1] !== OK ? "HTTP " + u[2] : ""));
     u[7].forEach(function (c) { add(issues, " ", el("span", c, "code")); });
     add(tr, th, add(el("td"), badge(D.outcomes[u[1]])), el("td", u[2] === null ? "—" : u[2]),
