@@ -21,7 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from linkcheck import content, loop, recordchecks
 from linkcheck.archive import lookup_archives
@@ -396,48 +396,62 @@ async def recall(
     """History's view of this run's verdicts, and whether the run could judge at all; only
     failing URLs and URLs with a failing past are held in memory (every other URL has no
     change, streak or archive to report)."""
-    streaks: dict[str, Any] = {}
-    revived: frozenset[str] = frozenset()
-    changes = None
-    rule = GoneRule.of(config.unpublish)
     window = config.history.streak_window_runs
-    recent: dict[str, Any] = {}
+    recent: dict[str, list[Observation]] = {}
     if store is not None:
         recent = store.recent_observations(work.listed_keys(), window, before=run_id)
     degraded = degraded_run(work, recent, canaries, config)
+    memory = Memory(degraded=degraded)
     if store is not None:
-        relevant = work.listed_where({o.value for o in FAILING}, recent.keys(), SOFT_CODES)
-        previous = store.previous_run(before=run_id)
-        changes = compute_changes(
-            {"id": previous.id, "started_at": previous.started_at} if previous else None,
-            relevant,  # a soft-dead page not failing before changes nothing there
-            recent,
-            now,
-            config.history.flap_window_runs,
-            config.history.flap_min_changes,
-            window,
-        )
-        gone = {url: r for url, r in relevant.items() if rule.of_result(r) is not None}
-        # A page gone soft may have no failing past: its ok-looking runs count too.
-        unseen = [url for url in gone if url not in recent]
-        recent.update(store.recent_observations(unseen, window, before=run_id, every=True))
-        streaks = {
-            url: gone_streak(result, recent.get(url, ()), rule, now, window)
-            for url, result in gone.items()
-        }
-        revived = frozenset(
-            url
-            for url, result in relevant.items()
-            if clean_ok(result.outcome, result.issues)
-            and any(rule.of_observation(seen) is not None for seen in recent.get(url, ()))
-        )
+        memory = _remembered(store, run_id, work, config, now, recent, degraded)
         store.first_seen_into(work.path)
-    archived: dict[str, str | None] = {}
     if config.archive.enabled and degraded is None:
+        rule = GoneRule.of(config.unpublish)
         dying = work.listed_where({Outcome.BROKEN.value, Outcome.UNREACHABLE.value}, ())
         dead = [url for url, r in dying.items() if rule.of_result(r) is not None]
         archived = await lookup_archives(dead, config.archive, user_agent=config.user_agent)
-    return Memory(changes, streaks, archived, degraded, revived)
+        memory = dataclasses.replace(memory, archived=archived)
+    return memory
+
+
+def _remembered(
+    store: HistoryStore,
+    run_id: int | None,
+    work: WorkStore,
+    config: Config,
+    now: datetime,
+    recent: dict[str, list[Observation]],
+    degraded: Degraded | None,
+) -> Memory:
+    """What changed, each gone article link's streak, and the article links back from gone
+    (``recent``: history's observations of the URLs with a failing past)."""
+    rule = GoneRule.of(config.unpublish)
+    window = config.history.streak_window_runs
+    relevant = work.listed_where({o.value for o in FAILING}, recent.keys(), SOFT_CODES)
+    previous = store.previous_run(before=run_id)
+    changes = compute_changes(
+        {"id": previous.id, "started_at": previous.started_at} if previous else None,
+        relevant,  # a soft-dead page not failing before changes nothing there
+        recent,
+        now,
+        config.history.flap_window_runs,
+        config.history.flap_min_changes,
+        window,
+    )
+    gone = {url: r for url, r in relevant.items() if rule.of_result(r) is not None}
+    # A page gone soft may have no failing past: its ok-looking runs count too.
+    unseen = [url for url in gone if url not in recent]
+    recent.update(store.recent_observations(unseen, window, before=run_id, every=True))
+    streaks = {
+        url: gone_streak(r, recent.get(url, ()), rule, now, window) for url, r in gone.items()
+    }
+    revived = frozenset(
+        url
+        for url, result in relevant.items()
+        if clean_ok(result.outcome, result.issues)
+        and any(rule.of_observation(seen) is not None for seen in recent.get(url, ()))
+    )
+    return Memory(changes, streaks, degraded=degraded, revived=revived)
 
 
 def degraded_run(
