@@ -232,3 +232,37 @@ def test_an_unpublished_article_whose_link_answers_again_is_a_candidate_to_repub
     assert "Candidates to publish again (1)" in html and back in html
     markdown = (tmp_path / "out" / "report.md").read_text()
     assert "### Candidates to publish again (1)" in markdown and f"<{back}>" in markdown
+
+
+def test_on_a_noisy_web_only_the_really_dead_are_flagged(site, tmp_path) -> None:
+    """400 records; live pages, a site that answers 403 to any non-browser, 401, 451, 5xx,
+    429, soft pages and redirects: only the 404s and 410s are flagged, each naming its link."""
+    answers = {
+        0: "/story/{i}",
+        1: "/members/{i}",
+        2: "/status/404/{i}",
+        3: "/status/410/{i}",
+        4: "/status/401/{i}",
+        5: "/status/451/{i}",
+        6: "/status/503/{i}",
+        7: "/status/429/{i}",
+        8: "/soft/{i}",
+        9: "/moved/{i}",
+    }
+    folder = tmp_path / "records"
+    expected = set()
+    for i in range(400):
+        kind = i % len(answers)
+        url = site.url(answers[kind].format(i=i))
+        published = i % 7 != 0
+        record(folder, f"r{i:03}", published=published, originalUrl=url)
+        if kind in (2, 3) and published:
+            expected.add(f"r{i:03}")
+    code, report = check(tmp_path, "--retry-max-attempts", "1")
+    assert report["run"]["degraded"] is None and code == 1
+    records = by_name(report)
+    assert {name for name, r in records.items() if r["unpublish"]} == expected
+    for name in expected:
+        [reason] = records[name]["unpublish_reasons"]
+        url = next(lk["url"] for lk in records[name]["links"] if lk["field"] == "originalUrl")
+        assert reason.startswith(f"originalUrl {url} answered 4")
