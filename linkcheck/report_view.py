@@ -97,7 +97,7 @@ def degraded(report: Report | Mapping[str, Any]) -> Mapping[str, Any] | None:
 def degraded_text(found: Mapping[str, Any]) -> str:
     """What every output says first about a degraded run, in one line."""
     return (
-        f"Degraded run: the network looked down ({found.get('reason') or 'no reason given'}). "
+        f"Degraded run, the network looked down: {found.get('reason') or 'no reason given'}. "
         "Nothing was flagged to unpublish and tonight's failures count in no streak; "
         "check the network and run again."
     )

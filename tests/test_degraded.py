@@ -101,9 +101,9 @@ def test_every_host_refusing_is_a_degraded_run_that_says_so_everywhere(
     errors = [line for line in out if line.startswith("::error")]
     assert len(errors) == 1 and "title=linkcheck%3A degraded run::Degraded run" in errors[0]
     summary = [line for line in out if not line.startswith("::")]
-    assert summary[0].startswith("Degraded run: the network looked down (10 of 10 hosts")
+    assert summary[0].startswith("Degraded run, the network looked down: 10 of 10 hosts")
     written = tmp_path / "out"
-    assert (written / "report.md").read_text().startswith("> **Degraded run: the network")
+    assert (written / "report.md").read_text().startswith("> **Degraded run, the network")
     html = (written / "report.html").read_text()
     assert html.index('id="degraded"') < html.index("<h1>Link report</h1>")
     assert 'type="degraded_run"' in (written / "junit.xml").read_text()
