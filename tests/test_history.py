@@ -330,3 +330,29 @@ def test_a_version_2_store_keeps_its_parse_cache_and_when_each_entry_was_used(
         assert used == {"old": "2026-10-01T03:00:00Z", "new": "2026-11-25T03:00:00Z"}
         store.prune(60, parse_max_age=timedelta(days=7), now=T0 + timedelta(days=1))
         assert store.cached_parses(["old", "new"]) == {"new": b"2"}
+
+
+def test_a_degraded_run_is_kept_but_never_in_the_window(tmp_path: Path) -> None:
+    url = "https://a.test/1"
+    with HistoryStore(tmp_path / "h.sqlite") as store:
+        first = one_run(store, [result(url, Outcome.BROKEN)])
+        outage = store.start_run(T0 + timedelta(days=1))
+        store.write_results(outage, [result(url, Outcome.UNREACHABLE, failure=FailureKind.REFUSED)])
+        store.complete_run(outage, {}, T0 + timedelta(days=1, minutes=1), degraded=True)
+        current = store.start_run(T0 + timedelta(days=2))
+        assert store.previous_run(before=current).id == first
+        seen = store.recent_observations([url], before=current)
+        assert [o.run_id for o in seen[url]] == [first]
+        assert [row.run_id for row in store.url_history(url)] == [outage, first]
+        assert [run.state for run in store.list_runs()] == ["running", "degraded", "complete"]
+
+
+def test_stored_issues_are_read_as_data(tmp_path: Path) -> None:
+    url = "https://a.test/soft"
+    with HistoryStore(tmp_path / "h.sqlite") as store:
+        run_id = one_run(store, [result(url, Outcome.BROKEN, issues=("soft_404",))])
+        assert store.recent_observations([url])[url][0].issues == ("soft_404",)
+        for garbage in ("not json", '{"a": 1}', '["soft_404", 3, null]'):
+            store.db.execute("UPDATE results SET issues = ? WHERE run_id = ?", (garbage, run_id))
+            expected = ("soft_404",) if garbage.startswith("[") else ()
+            assert store.recent_observations([url])[url][0].issues == expected
