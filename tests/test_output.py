@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
 
-from linkcheck.output import write_atomic
+from linkcheck.output import write_atomic, write_chunks
 from linkcheck.progress import Progress
 
 
@@ -41,3 +43,24 @@ def test_progress_never_prints_nothing(capsys: pytest.CaptureFixture) -> None:
         progress.start(10)
         progress.advance(10)
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize(("umask", "expected"), [(0o022, 0o644), (0o027, 0o640), (0o002, 0o664)])
+def test_new_reports_follow_the_umask(tmp_path: Path, umask: int, expected: int) -> None:
+    """A web server or the next CI step must be able to read report.html."""
+    before = os.umask(umask)
+    try:
+        written = write_chunks(tmp_path / "report.html", [b"<html>"])
+        again = write_atomic(tmp_path / "report.json", "{}")
+    finally:
+        os.umask(before)
+    assert stat.S_IMODE(written.stat().st_mode) == expected
+    assert stat.S_IMODE(again.stat().st_mode) == expected
+
+
+def test_a_replaced_file_keeps_its_own_mode(tmp_path: Path) -> None:
+    target = tmp_path / "record.md"
+    target.write_text("old")
+    target.chmod(0o600)
+    write_atomic(target, "new")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
