@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 
 $(BIN)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
+	@# The distribution was once called linkcheck: drop it so it cannot shadow this one.
+	$(BIN)/pip uninstall --quiet --yes linkcheck 2>/dev/null || true
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 

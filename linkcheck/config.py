@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from linkcheck import __version__
+from linkcheck import PROJECT_URL, __version__
 from linkcheck.errors import ConfigError
 from linkcheck.model import Outcome
 
@@ -60,7 +60,7 @@ class HttpConfig:
     # Bytes read at most from a page / an image body (streamed, then closed).
     max_page_bytes: int = 262_144
     max_image_bytes: int = 65_536
-    # Null means "linkcheck/<version> (+https://github.com/linkcheck/linkcheck)".
+    # Null means "linkcheck/<version> (+<the project's page>)".
     user_agent: str | None = None
     # Extra request headers by host regex: {"^api\\.example\\.com$": {"Authorization": "..."}}.
     headers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
@@ -190,9 +190,7 @@ class Config:
 
     @property
     def user_agent(self) -> str:
-        return self.http.user_agent or (
-            f"linkcheck/{__version__} (+https://github.com/linkcheck/linkcheck)"
-        )
+        return self.http.user_agent or f"linkcheck/{__version__} (+{PROJECT_URL})"
 
     def to_dict(self, redact: bool = True) -> dict[str, Any]:
         """The effective configuration as plain data; header values are redacted."""
