@@ -9,12 +9,13 @@ is still written).
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from linkcheck import __version__
 from linkcheck.config import Config, load_config
@@ -28,8 +29,40 @@ EXIT_DEGRADED = 3
 EXIT_INTERRUPTED = 130
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+_STORE_HELP = "the history store (default: history.path, .linkcheck/history.sqlite)"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse whose errors are one line that points at ``--help``.
+
+    argparse's own answer to a mistyped flag is the whole usage, 55 lines for ``check``
+    with the error at the bottom; a close match is suggested instead.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message}{self._suggestion(message)}; see '{self.prog} --help'")
+
+    def _suggestion(self, message: str) -> str:
+        """' (did you mean --per-host?)' for a near miss of a flag or a command."""
+        if message.startswith("unrecognized arguments: "):
+            given = message.split()[2].split("=")[0]
+            known = [
+                name
+                for action in self._actions
+                if action.help != argparse.SUPPRESS
+                for name in action.option_strings
+            ]
+        elif "invalid choice: '" in message:
+            given = message.split("invalid choice: '")[1].split("'")[0]
+            known = [str(c) for a in self._actions for c in (a.choices or ())]
+        else:
+            return ""
+        close = difflib.get_close_matches(given, known, n=1, cutoff=0.7)
+        return f" (did you mean {close[0]}?)" if close else ""
+
+
+def build_parser() -> Parser:
+    parser = Parser(
         prog="linkcheck",
         description="Check every link of a site's article records and report what rotted.",
     )
@@ -37,14 +70,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--config", metavar="FILE", help="config file (default: ./config.yaml when present)"
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", help="one of:")
 
-    links = commands.add_parser("links", help="print every extracted link; fetch nothing")
+    links = commands.add_parser(
+        "links",
+        help="print every extracted link; fetch nothing",
+        usage="%(prog)s [--format text|json] [options] PATH...",
+    )
     links.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or globs")
-    links.add_argument("--format", choices=("text", "json"), default="text")
+    links.add_argument(
+        "--format", choices=("text", "json"), default="text", help="how links are printed (text)"
+    )
     add_config_flags(links)
 
-    check = commands.add_parser("check", help="check every unique URL and write the reports")
+    check = commands.add_parser(
+        "check",
+        help="check every unique URL and write the reports",
+        usage="%(prog)s [options] PATH...",
+    )
     check.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or globs")
     add_config_flags(check)
 
@@ -54,24 +97,26 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--output-dir", "-o", default=None, help="where reports go (reports/)")
 
     report = commands.add_parser("report", help="re-render a saved JSON report")
-    report.add_argument("report", metavar="REPORT.json")
-    report.add_argument("--html", metavar="FILE")
-    report.add_argument("--markdown", metavar="FILE")
-    report.add_argument("--junit", metavar="FILE")
-    report.add_argument("--sarif", metavar="FILE")
+    report.add_argument("report", metavar="REPORT.json", help="a report.json a run wrote")
+    report.add_argument("--html", metavar="FILE", help="write the editor's HTML report")
+    report.add_argument("--markdown", metavar="FILE", help="write the Markdown summary")
+    report.add_argument("--junit", metavar="FILE", help="write JUnit XML")
+    report.add_argument("--sarif", metavar="FILE", help="write SARIF 2.1.0")
 
     history = commands.add_parser("history", help="a URL's past results")
-    history.add_argument("url")
-    history.add_argument("--history", dest="cfg:history.path", metavar="PATH")
+    history.add_argument("url", help="the URL as the report shows it")
+    history.add_argument("--history", dest="cfg:history.path", metavar="FILE", help=_STORE_HELP)
 
     runs = commands.add_parser("runs", help="list past runs")
-    runs.add_argument("--limit", type=int, default=20)
-    runs.add_argument("--history", dest="cfg:history.path", metavar="PATH")
+    runs.add_argument("--limit", type=int, default=20, help="runs shown, newest first (20)")
+    runs.add_argument("--history", dest="cfg:history.path", metavar="FILE", help=_STORE_HELP)
 
     unpublish = commands.add_parser(
         "unpublish", help="set published: false in flagged records (dry run by default)"
     )
-    unpublish.add_argument("report", metavar="REPORT.json")
+    unpublish.add_argument(
+        "report", metavar="REPORT.json", help="the report whose flagged records are edited"
+    )
     unpublish.add_argument("--apply", action="store_true", help="change the files")
     unpublish.add_argument("--base-dir", default=None, help="where record paths are relative to")
     unpublish.add_argument("--log", default=None, help="log file (default: beside the report)")
@@ -84,16 +129,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="act only on the records FILE lists (a path a line, or the HTML report's CSV)",
     )
+    for command in commands.choices.values():
+        command.set_defaults(parser_of_command=command)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_USAGE
     try:
+        args = _parse(parser, argv)
+        if args.command is None:
+            parser.print_help()
+            return EXIT_USAGE
         config = load_config(args.config, overrides_from(args))
         return COMMANDS[args.command](args, config)
     except LinkcheckError as exc:
@@ -102,6 +149,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("linkcheck: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def _parse(parser: Parser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Like ``parse_args``, but an unknown flag is reported by its command's parser, so the
+    message can name that command's ``--help``."""
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        owner = getattr(args, "parser_of_command", parser)
+        owner.error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
 
 
 def cmd_links(args: argparse.Namespace, config: Config) -> int:

@@ -17,7 +17,7 @@ import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -26,154 +26,223 @@ from linkcheck.errors import ConfigError
 from linkcheck.model import Outcome
 
 DEFAULT_CONFIG_FILE = "config.yaml"
+T = TypeVar("T")
+
+
+def key(default: T, doc: str) -> T:
+    """A config key: its default and the text that documents it, in one place.
+
+    ``doc`` is the key's help on the command line (flags.py) and its line in the
+    configuration reference; a test checks that every key has one.
+    """
+    return field(default=default, metadata={"doc": doc})  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
 class SiteConfig:
-    # Base URL that site-relative links (/assets/x.jpg) resolve against; when
-    # null, an input folder's Jekyll _config.yml (url + baseurl) is used.
-    base_url: str | None = None
-    # The site's files on disk: links under base_url are checked against them
-    # offline, without a request.
-    root_dir: str | None = None
+    """Where the site lives, for links written relative to it."""
+
+    base_url: str | None = key(
+        None,
+        "Base URL that site-relative links (/assets/x.jpg) resolve against; "
+        "when unset, an input folder's Jekyll _config.yml (url + baseurl).",
+    )
+    root_dir: str | None = key(
+        None,
+        "The site's files on disk: links under base_url are checked against them, "
+        "offline, without a request.",
+    )
 
 
 @dataclass(frozen=True)
 class InputConfig:
-    # Glob patterns (fnmatch, on the path as given) of input files to skip.
-    exclude: tuple[str, ...] = ()
+    """Which files are read."""
+
+    exclude: tuple[str, ...] = key(
+        (), "Glob patterns (fnmatch, on the path as given) of input files to skip."
+    )
 
 
 @dataclass(frozen=True)
 class HttpConfig:
-    # Requests in flight over the whole run.
-    max_concurrency: int = 64
-    # Requests in flight to one host (browsers open 6 connections per host).
-    per_host: int = 6
-    # Minimum time between the starts of two requests to one host.
-    host_interval_ms: int = 0
-    connect_timeout_s: float = 10.0
-    read_timeout_s: float = 20.0
-    # Bound on one request, all hops and body reading included.
-    request_timeout_s: float = 30.0
-    max_redirects: int = 10
-    # Bytes read at most from a page / an image body (streamed, then closed).
-    max_page_bytes: int = 262_144
-    max_image_bytes: int = 65_536
-    # Null means "linkcheck/<version> (+<the project's page>)".
-    user_agent: str | None = None
-    # Extra request headers by host regex: {"^api\\.example\\.com$": {"Authorization": "..."}}.
-    headers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    # Status codes that count as ok, lychee-style: "200..=299,429".
-    accept: str = "200..=299"
-    # HEAD answers asked once more as GET before a verdict (servers that refuse or lie
-    # to HEAD), same syntax as accept; "" trusts every HEAD answer, as lychee does.
-    head_reask: str = "400,403,404,405,501"
-    # Regexes on the URL: a URL matching an exclude (and no include) is not requested.
-    exclude: tuple[str, ...] = ()
-    include: tuple[str, ...] = ()
-    # Like curl --resolve: "host:port:address" pins a name to an address.
-    resolve: tuple[str, ...] = ()
-    ca_bundle: str | None = None
-    verify_tls: bool = True
-    # Take HTTP(S)_PROXY / NO_PROXY from the environment.
-    trust_env: bool = True
-    # Address ranges: link-local and cloud metadata are never requested unless allowed.
-    allow_private: bool = True
-    allow_loopback: bool = True
-    allow_link_local: bool = False
-    # A run is degraded (flags nothing, exit code 3) when at least degraded_share of the
-    # hosts it contacted, and at least degraded_min_hosts, could not be reached at all.
-    degraded_min_hosts: int = 5
-    degraded_share: float = 0.5
-    # Pages known to be up, asked after the run: any that fails makes the run degraded.
-    canary_urls: tuple[str, ...] = ()
+    """How URLs are requested: limits, politeness, TLS, address ranges, outages."""
+
+    max_concurrency: int = key(64, "Requests in flight over the whole run.")
+    per_host: int = key(6, "Requests in flight to one host (browsers open 6 connections per host).")
+    host_interval_ms: int = key(
+        0, "Minimum milliseconds between the starts of two requests to one host."
+    )
+    connect_timeout_s: float = key(10.0, "Seconds to connect (DNS, TCP and TLS).")
+    read_timeout_s: float = key(20.0, "Seconds to wait for the next bytes of an answer.")
+    request_timeout_s: float = key(
+        30.0, "Seconds for one request, all redirect hops and the body read included."
+    )
+    max_redirects: int = key(
+        10, "Redirect hops followed at most; more is unreachable (too many redirects)."
+    )
+    max_page_bytes: int = key(
+        262_144, "Bytes read at most from a page (streamed, then the connection is closed)."
+    )
+    max_image_bytes: int = key(65_536, "Bytes read at most from an image.")
+    user_agent: str | None = key(
+        None, "The User-Agent header; unset: linkcheck/<version> (+the project's page)."
+    )
+    headers: Mapping[str, Mapping[str, str]] = field(
+        default_factory=dict,
+        metadata={
+            "doc": "Extra request headers by host regex, "
+            '{"^api\\.example\\.com$": {"Authorization": "..."}}; '
+            "values are redacted in reports."
+        },
+    )
+    accept: str = key(
+        "200..=299", 'Status codes that count as ok, lychee-style ranges: "200..=299,429".'
+    )
+    head_reask: str = key(
+        "400,403,404,405,501",
+        "HEAD answers asked once more as GET before a verdict (servers that refuse or lie "
+        'to HEAD), same syntax as accept; "" trusts every HEAD answer.',
+    )
+    exclude: tuple[str, ...] = key(
+        (), "Regexes on the URL: a URL matching one (and no include) is not requested."
+    )
+    include: tuple[str, ...] = key((), "Regexes on the URL that win over exclude.")
+    resolve: tuple[str, ...] = key((), 'Pin a name to an address, like curl: "host:port:address".')
+    ca_bundle: str | None = key(
+        None, "A PEM file of CA certificates to trust instead of the system's."
+    )
+    verify_tls: bool = key(True, "Verify TLS certificates (turn off only for a test site).")
+    trust_env: bool = key(True, "Use HTTP(S)_PROXY and NO_PROXY from the environment.")
+    allow_private: bool = key(True, "Request private addresses (10/8, 192.168/16, ...).")
+    allow_loopback: bool = key(True, "Request loopback addresses (127/8, ::1).")
+    allow_link_local: bool = key(
+        False, "Request link-local and cloud metadata addresses (169.254/16, fe80::/10)."
+    )
+    degraded_min_hosts: int = key(
+        5,
+        "A run is degraded (flags nothing, exit code 3) when at least this many of the "
+        "hosts it contacted, and at least degraded_share of them, could not be reached at all.",
+    )
+    degraded_share: float = key(
+        0.5, "The share of the hosts contacted that must be unreachable for a degraded run."
+    )
+    canary_urls: tuple[str, ...] = key(
+        (), "Pages known to be up, asked after the run: any that fails makes it degraded."
+    )
 
 
 @dataclass(frozen=True)
 class RetryConfig:
-    max_attempts: int = 3
-    backoff_base_s: float = 0.5
-    backoff_max_s: float = 10.0
-    # Longest Retry-After linkcheck is willing to wait.
-    retry_after_cap_s: float = 30.0
-    # Bound on all waiting for one URL.
-    max_total_wait_s: float = 60.0
+    """Retries of transient failures (connection errors, timeouts, 5xx, 429)."""
+
+    max_attempts: int = key(3, "Attempts per URL, the first included.")
+    backoff_base_s: float = key(0.5, "Back-off before retry n: this * 2^n seconds, with jitter.")
+    backoff_max_s: float = key(10.0, "Longest back-off between two attempts.")
+    retry_after_cap_s: float = key(
+        30.0, "Longest Retry-After honoured; a longer one ends the retries."
+    )
+    max_total_wait_s: float = key(60.0, "Bound on all waiting for one URL.")
 
 
 @dataclass(frozen=True)
 class ContentConfig:
-    enabled: bool = True
-    soft_404: bool = True
-    # Extra regexes (case-insensitive) on a page's title/h1 meaning "missing".
-    soft_404_patterns: tuple[str, ...] = ()
-    redirect_to_home: bool = True
-    content_type: bool = True
-    amp: bool = True
-    image_size: bool = True
-    cdn_amp: bool = True
-    mojibake: bool = True
-    insecure_url: bool = True
-    duplicate_original: bool = True
-    missing_field: bool = True
-    # RFC 9111 heuristic freshness: this fraction of (Date - Last-Modified).
-    heuristic_fraction: float = 0.1
-    cache_stale: bool = True
+    """Content-health checks; they read only the first bytes of pages and images."""
+
+    enabled: bool = key(True, "Every content check; off, only outcomes are judged.")
+    soft_404: bool = key(True, "Pages that answer 2xx but say they are missing.")
+    soft_404_patterns: tuple[str, ...] = key(
+        (), "Extra regexes (case-insensitive) on a page's title or heading meaning missing."
+    )
+    redirect_to_home: bool = key(True, "Article URLs that land on a site's front page.")
+    content_type: bool = key(True, "Images that are not images, articles that are not HTML.")
+    amp: bool = key(True, "AMP URLs whose page is not an AMP document.")
+    image_size: bool = key(True, "Declared width and height against the image's real size.")
+    cdn_amp: bool = key(True, "cdnAmpWebUrl against the AMP cache URL of ampWebUrl.")
+    mojibake: bool = key(True, "Text fields with broken encoding (nationâ€™s).")
+    insecure_url: bool = key(True, "http:// links where https:// works.")
+    duplicate_original: bool = key(True, "Records sharing an originalUrl.")
+    missing_field: bool = key(
+        True, "Published articles without their links, images without a declared size."
+    )
+    heuristic_fraction: float = key(
+        0.1, "RFC 9111 heuristic freshness: this fraction of (Date - Last-Modified)."
+    )
+    cache_stale: bool = key(True, "Copies served past their freshness.")
 
 
 @dataclass(frozen=True)
 class HistoryConfig:
-    enabled: bool = True
-    path: str = ".linkcheck/history.sqlite"
-    # A URL checked ok more recently than this is not requested again.
-    ok_max_age_h: float = 24.0
-    # Runs kept; older ones are pruned.
-    retention_runs: int = 60
-    # Parsed record files not used for this many days are dropped from the parse cache.
-    parse_cache_max_age_days: float = 30.0
-    # Flapping: at least flap_min_changes switches between ok and failing in the
-    # last flap_window_runs runs (this one included).
-    flap_window_runs: int = 10
-    flap_min_changes: int = 3
-    # How many past runs streaks (still broken, dead for unpublish) look back over.
-    streak_window_runs: int = 30
+    """The SQLite store that remembers results across runs (streaks, changes, reuse)."""
+
+    enabled: bool = key(True, "Remember results across runs.")
+    path: str = key(".linkcheck/history.sqlite", "The history store's file.")
+    ok_max_age_h: float = key(
+        24.0, "A URL checked ok more recently than this many hours is not requested again."
+    )
+    retention_runs: int = key(60, "Runs kept; older runs and their results are pruned.")
+    parse_cache_max_age_days: float = key(
+        30.0, "Parsed record files unused for this many days leave the parse cache."
+    )
+    flap_window_runs: int = key(
+        10, "Runs (this one included) looked at for flapping: switching between ok and failing."
+    )
+    flap_min_changes: int = key(3, "Switches within flap_window_runs that make a URL flapping.")
+    streak_window_runs: int = key(
+        30, "How many past runs the still-broken and dead-since streaks look back over."
+    )
 
 
 @dataclass(frozen=True)
 class UnpublishConfig:
-    # A published record is flagged when its article link says it is gone (docs/unpublish.md)
-    # for at least min_runs consecutive runs, or for min_days days.
-    min_runs: int = 1
-    min_days: float = 0.0
-    # Count at once, whatever min_runs says: HTTP 410 Gone, a name that does not exist.
-    immediate_gone: bool = True
-    immediate_dns: bool = False
-    # The HTTP statuses that say an article is gone; any other answer never flags.
-    dead_statuses: tuple[int, ...] = (404, 410)
-    # Soft-dead pages (soft_404, redirect_to_home, parked_domain) flag after this many runs.
-    soft_min_runs: int = 3
+    """When a published record is flagged to unpublish (docs/unpublish.md)."""
+
+    min_runs: int = key(
+        1,
+        "Flag a published record when its article link says it is gone for this many "
+        "consecutive runs, or for min_days.",
+    )
+    min_days: float = key(0.0, "Flag when the article link has said it is gone for this many days.")
+    immediate_gone: bool = key(True, "HTTP 410 Gone counts at once, whatever min_runs says.")
+    immediate_dns: bool = key(False, "A name that does not exist (NXDOMAIN) counts at once.")
+    dead_statuses: tuple[int, ...] = key(
+        (404, 410), "The HTTP statuses that say an article is gone; no other answer flags."
+    )
+    soft_min_runs: int = key(
+        3,
+        "Soft-dead pages (soft_404, redirect_to_home, parked_domain) flag after this many "
+        "consecutive runs.",
+    )
 
 
 @dataclass(frozen=True)
 class ArchiveConfig:
-    # Look dead articles up in a web archive, to suggest a replacement.
-    enabled: bool = False
-    endpoint: str = "https://archive.org/wayback/available"
-    timeout_s: float = 10.0
-    # Lookups in flight at once (a free public service: be polite).
-    max_concurrency: int = 4
+    """Looking dead articles up in a web archive, to suggest a replacement."""
+
+    enabled: bool = key(False, "Ask the archive about each dead article link.")
+    endpoint: str = key("https://archive.org/wayback/available", "The archive's lookup API.")
+    timeout_s: float = key(10.0, "Seconds for one lookup.")
+    max_concurrency: int = key(4, "Lookups in flight at once (a free public service: be polite).")
 
 
 @dataclass(frozen=True)
 class OutputConfig:
-    dir: str = "reports"
-    # Which reports `linkcheck check` writes next to report.json.
-    formats: tuple[str, ...] = ("json", "html", "markdown")
-    markdown_max_rows: int = 50
-    # Outcomes that make the run fail (exit code 1).
-    fail_on: tuple[str, ...] = ("broken", "unreachable", "tls_error", "invalid")
-    # Progress bar: "auto" (only on a terminal), "always", "never".
-    progress: str = "auto"
+    """The reports, the exit code and what is printed while running."""
+
+    dir: str = key("reports", "Where the reports are written.")
+    formats: tuple[str, ...] = key(
+        ("json", "html", "markdown"),
+        "Reports written (report.json always): json, html, markdown, junit, sarif.",
+    )
+    markdown_max_rows: int = key(50, "Rows at most in the Markdown summary (then N more).")
+    fail_on: tuple[str, ...] = key(
+        ("broken", "unreachable", "tls_error", "invalid"),
+        "Outcomes that fail the run (exit code 1).",
+    )
+    progress: str = key(
+        "auto",
+        "Progress on stderr: auto (a bar on a terminal, a line now and then off it), "
+        "always, never.",
+    )
 
 
 @dataclass(frozen=True)
@@ -206,6 +275,41 @@ class Config:
         """A short stable fingerprint, so runs with different settings can be told apart."""
         text = json.dumps(self.to_dict(redact=False), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """One config key as the command line and the reference show it."""
+
+    section: str
+    name: str
+    hint: Any  # the annotation, Optional included
+    default: Any
+    doc: str
+
+    @property
+    def dotted(self) -> str:
+        return f"{self.section}.{self.name}"
+
+
+def config_sections() -> dict[str, str]:
+    """Each section's name -> the one line that says what it is for, in file order."""
+    return {
+        name: (section.__doc__ or "").strip()
+        for name, section in typing.get_type_hints(Config).items()
+    }
+
+
+def config_keys() -> list[KeyInfo]:
+    """Every key, section by section in file order, with its default and documentation."""
+    keys = []
+    for section_name, section in typing.get_type_hints(Config).items():
+        hints = typing.get_type_hints(section)
+        defaults = section()
+        for f in dataclasses.fields(section):
+            default = getattr(defaults, f.name)
+            keys.append(KeyInfo(section_name, f.name, hints[f.name], default, f.metadata["doc"]))
+    return keys
 
 
 def _plain(value: Any) -> Any:
