@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from linkcheck import __version__
-from linkcheck.config import Config, load_config
+from linkcheck.config import Config, find_config, load_config
 from linkcheck.errors import LinkcheckError, UsageError
 from linkcheck.flags import add_config_flags, overrides_from
 
@@ -68,7 +68,10 @@ def build_parser() -> Parser:
     )
     parser.add_argument("--version", action="version", version=f"linkcheck {__version__}")
     parser.add_argument(
-        "--config", metavar="FILE", help="config file (default: ./config.yaml when present)"
+        "--config",
+        metavar="FILE",
+        help="config file (default: ./linkcheck.yaml, ./.linkcheck.yaml, or ./config.yaml "
+        "when it is a linkcheck config)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", help="one of:")
 
@@ -141,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help()
             return EXIT_USAGE
-        config = load_config(args.config, overrides_from(args))
+        config = load_config(_config_path(args.config), overrides_from(args))
         return COMMANDS[args.command](args, config)
     except LinkcheckError as exc:
         print(f"linkcheck: error: {exc}", file=sys.stderr)
@@ -149,6 +152,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("linkcheck: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def _config_path(given: str | None) -> str | Path | None:
+    """The file named by --config, else the one ``find_config`` picks (saying why, if needed)."""
+    if given is not None:
+        return given
+    found = find_config()
+    if found.note:
+        print(f"linkcheck: {found.note}", file=sys.stderr)
+    return found.path
 
 
 def _parse(parser: Parser, argv: Sequence[str] | None) -> argparse.Namespace:

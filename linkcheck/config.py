@@ -25,7 +25,11 @@ from linkcheck import PROJECT_URL, __version__
 from linkcheck.errors import ConfigError
 from linkcheck.model import Outcome
 
-DEFAULT_CONFIG_FILE = "config.yaml"
+# Looked for in the working directory, in this order, when no --config is given.
+CONFIG_NAMES = ("linkcheck.yaml", ".linkcheck.yaml")
+# Also read, but only when it is a linkcheck config: Hugo and other site generators keep
+# their own config.yaml in the site's root, where a nightly job runs.
+SHARED_CONFIG_NAME = "config.yaml"
 T = TypeVar("T")
 
 
@@ -325,14 +329,64 @@ def _plain(value: Any) -> Any:
 # ---------------------------------------------------------------- loading
 
 
+@dataclass(frozen=True)
+class FoundConfig:
+    """The config file found in a folder (None: the built-in defaults), and what to tell the
+    user about the choice (None: nothing worth a line)."""
+
+    path: Path | None
+    note: str | None = None
+
+
+def find_config(folder: str | Path = ".") -> FoundConfig:
+    """``linkcheck.yaml``, ``.linkcheck.yaml``, or ``config.yaml`` if it is linkcheck's.
+
+    A ``config.yaml`` is linkcheck's when its top-level keys are all linkcheck sections; one
+    that is some other tool's (``baseURL``, ``title``, ``theme``) is passed over, so a
+    site generator's file in the working directory never stops a run.
+    """
+    base = Path(folder)
+    for name in CONFIG_NAMES:
+        if (base / name).is_file():
+            return FoundConfig(base / name)
+    shared = base / SHARED_CONFIG_NAME
+    if not shared.is_file():
+        return FoundConfig(None)
+    try:
+        data = yaml.safe_load(shared.read_text(encoding="utf-8"))
+    except (OSError, UnicodeError, yaml.YAMLError):
+        return FoundConfig(None, f"ignoring {shared}: not readable YAML, so not read as config")
+    if not isinstance(data, dict) or not data:
+        return FoundConfig(None)
+    sections = set(config_sections())
+    foreign = sorted(str(k) for k in data if k not in sections)
+    if not foreign:
+        return FoundConfig(
+            shared, f"reading {shared} as linkcheck's config (linkcheck.yaml is the clearer name)"
+        )
+    if len(foreign) == len(data):
+        return FoundConfig(None)  # another tool's file: nothing to say
+    names = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+    why = (
+        f"key {names} is not a linkcheck section"
+        if len(foreign) == 1
+        else f"keys {names} are not linkcheck sections"
+    )
+    return FoundConfig(
+        None,
+        f"ignoring {shared}: its {why}, so it is not read as config "
+        "(name linkcheck's config linkcheck.yaml)",
+    )
+
+
 def load_config(
     path: str | Path | None = None, overrides: Mapping[str, Any] | None = None
 ) -> Config:
-    """Defaults, then the YAML file (``./config.yaml`` when present), then dotted overrides."""
+    """Defaults, then the YAML file (``find_config`` when none is named), then overrides."""
     data: dict[str, Any] = {}
     source = "built-in defaults"
-    if path is None and Path(DEFAULT_CONFIG_FILE).is_file():
-        path = DEFAULT_CONFIG_FILE
+    if path is None:
+        path = find_config().path
     if path is not None:
         source = str(path)
         data = _read_yaml(Path(path))
