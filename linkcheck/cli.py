@@ -13,7 +13,7 @@ import difflib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -223,7 +223,7 @@ def _report_and_exit_code(report: Any, config: Config, out_dir: str | None) -> i
     for error in errors:
         where = f"{error['source']}:{error['line']}" if error.get("line") else error["source"]
         print(f"linkcheck: {where}: {error['message']}", file=sys.stderr)
-    print(render_terminal_summary(report, color=sys.stdout.isatty()))
+    print(render_terminal_summary(report, color=use_color(sys.stdout)))
     for path in written:
         print(f"wrote {path}")
     if not report.get("complete", True):
@@ -233,6 +233,11 @@ def _report_and_exit_code(report: Any, config: Config, out_dir: str | None) -> i
     # An unreadable record is a problem found, like a dead link: CI must not stay green.
     problems = failing_count(report) + len(errors)
     return EXIT_FAILURES if problems else EXIT_OK
+
+
+def use_color(stream: Any, environ: Mapping[str, str] = os.environ) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set to anything (no-color.org)."""
+    return bool(stream.isatty()) and not environ.get("NO_COLOR")
 
 
 def failing_count(report: Any) -> int:

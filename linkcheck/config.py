@@ -71,6 +71,11 @@ class InputConfig:
 class HttpConfig:
     """How URLs are requested: limits, politeness, TLS, address ranges, outages."""
 
+    offline: bool = key(
+        False,
+        "Send nothing: site-internal links are checked from the files under site.root_dir, "
+        "every other URL is reported excluded.",
+    )
     max_concurrency: int = key(64, "Requests in flight over the whole run.")
     per_host: int = key(6, "Requests in flight to one host (browsers open 6 connections per host).")
     host_interval_ms: int = key(

@@ -19,6 +19,7 @@ from typing import Any
 from linkcheck.config import KeyInfo, config_keys, config_sections
 
 ALIASES: Mapping[str, tuple[str, ...]] = {
+    "http.offline": ("--offline",),
     "http.max_concurrency": ("--concurrency",),
     "http.per_host": ("--per-host",),
     "http.host_interval_ms": ("--host-interval-ms",),

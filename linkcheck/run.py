@@ -33,6 +33,7 @@ from linkcheck.fetch import fetch_all
 from linkcheck.gone import SOFT_CODES, GoneRule, clean_ok, gone_streak
 from linkcheck.history import HistoryStore, open_history
 from linkcheck.model import Fetched, Outcome, Role, UrlCheck, UrlResult
+from linkcheck.offline import not_requested, offline_config
 from linkcheck.outage import CONNECTION_FAILURES, Degraded, host_counts, judge_run
 from linkcheck.outcome import judge
 from linkcheck.report_json import RunInfo, url_entry_from_row
@@ -88,6 +89,7 @@ async def check(
     now: datetime | None = None,
 ) -> CheckOutput:
     started = now or datetime.now(UTC)
+    config = offline_config(config)
     work = WorkStore()
     try:
         report = await _check(work, paths, config, progress, started, now)
@@ -109,6 +111,8 @@ async def _check(
         run_id = store.start_run(started, config.digest()) if store else None
         read = collect_into(work, paths, config, store)
         plan_checks(work, read.base_url, config, store, started)
+        if config.http.offline:
+            work.put_results(not_requested(work.unjudged_urls(), started))
         total = work.queue_unknown()
         url_rows = UrlRows(work.report_db, by_url=True)
         # The reused verdicts' report rows are written while the requests are in flight:

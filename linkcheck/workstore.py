@@ -344,6 +344,15 @@ class WorkStore:
             marks = ",".join("?" * len(batch))
             yield from self.db.execute(f"{select} WHERE {column} IN ({marks})", batch)
 
+    def unjudged_urls(self) -> list[str]:
+        """Every URL without a verdict yet, sorted (an offline run excludes them)."""
+        self.flush()
+        query = (
+            "SELECT u.url FROM urls u WHERE NOT EXISTS "
+            "(SELECT 1 FROM results r WHERE r.url = u.url) ORDER BY u.url"
+        )
+        return [url for (url,) in self.db.execute(query)]
+
     def has_result(self, url: str) -> bool:
         self.flush()
         row = self.db.execute("SELECT 1 FROM results WHERE url = ?", (url,)).fetchone()

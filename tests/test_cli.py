@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from linkcheck.cli import build_parser, main
+from linkcheck.cli import build_parser, main, use_color
 from linkcheck.config import config_keys, config_sections, load_config
 from linkcheck.flags import flag_name, overrides_from
 
@@ -115,3 +115,26 @@ def test_every_option_of_every_command_has_help() -> None:
     for name, command in [("linkcheck", parser), *commands.choices.items()]:
         for action in command._actions:
             assert action.help, f"{name} {action.option_strings or action.dest}"
+
+
+class _Stream:
+    def __init__(self, tty: bool) -> None:
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+@pytest.mark.parametrize(
+    ("tty", "environ", "expected"),
+    [
+        (True, {}, True),
+        (True, {"NO_COLOR": "1"}, False),
+        (True, {"NO_COLOR": ""}, True),  # no-color.org: set and not empty
+        (False, {}, False),
+    ],
+)
+def test_colour_only_on_a_terminal_and_never_with_no_color(
+    tty: bool, environ: dict, expected: bool
+) -> None:
+    assert use_color(_Stream(tty), environ) is expected
