@@ -94,6 +94,14 @@ def build_parser() -> Parser:
     check.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or globs")
     add_config_flags(check)
 
+    lint = commands.add_parser(
+        "lint",
+        help="check records offline: they parse, required fields, valid http(s) links",
+        usage="%(prog)s [options] PATH...",
+    )
+    lint.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or globs")
+    add_config_flags(lint, sections=("site", "input", "content"))
+
     demo = commands.add_parser(
         "demo", help="check bundled sample records against a built-in local web"
     )
@@ -184,6 +192,17 @@ def cmd_links(args: argparse.Namespace, config: Config) -> int:
     render = format_links_json if args.format == "json" else format_links_text
     sys.stdout.write(render(collected.all_links, records=len(collected.read.records)))
     return EXIT_USAGE if collected.read.errors else EXIT_OK
+
+
+def cmd_lint(args: argparse.Namespace, config: Config) -> int:
+    """Exit 1 when any record has a problem, like ``check`` with a failing link."""
+    from linkcheck.lint import lint
+
+    linted = lint(args.paths, config)
+    for problem in linted.problems:
+        print(problem)
+    print(linted.summary())
+    return EXIT_FAILURES if linted.problems else EXIT_OK
 
 
 def cmd_check(args: argparse.Namespace, config: Config) -> int:
@@ -383,6 +402,7 @@ def cmd_unpublish(args: argparse.Namespace, config: Config) -> int:
 COMMANDS = {
     "links": cmd_links,
     "check": cmd_check,
+    "lint": cmd_lint,
     "demo": cmd_demo,
     "report": cmd_report,
     "history": cmd_history,

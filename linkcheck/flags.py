@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from linkcheck.config import KeyInfo, config_keys, config_sections
@@ -75,13 +75,18 @@ def flag_name(key: KeyInfo) -> str:
     return "--" + stem.replace(".", "-").replace("_", "-")
 
 
-def add_config_flags(parser: argparse.ArgumentParser) -> None:
-    """One flag per config key, in a group per section."""
+def add_config_flags(
+    parser: argparse.ArgumentParser, sections: Collection[str] | None = None
+) -> None:
+    """One flag per config key (of ``sections``, when named), in a group per section."""
     groups = {
         name: parser.add_argument_group(f"config: {name}", doc)
         for name, doc in config_sections().items()
+        if sections is None or name in sections
     }
     for key in config_keys():
+        if key.section not in groups:
+            continue
         primary = flag_name(key)
         names = tuple(dict.fromkeys((primary, *ALIASES.get(key.dotted, ()))))
         _add_flag(groups[key.section], names, key, _help(key, _repeatable(key.hint)))
