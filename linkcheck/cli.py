@@ -245,6 +245,7 @@ def _report_and_exit_code(report: Any, config: Config, out_dir: str | None) -> i
     print(render_terminal_summary(report, color=use_color(sys.stdout)))
     for path in written:
         print(f"wrote {path}")
+    _github(report, config, Path(out_dir or config.output.dir))
     if not report.get("complete", True):
         return EXIT_INTERRUPTED
     if (report.get("run") or {}).get("degraded"):
@@ -293,7 +294,6 @@ def write_reports(report: Any, config: Config, out_dir: str | None = None) -> li
         for fmt in config.output.formats:
             if fmt in writers:
                 written.append(writers[fmt](report, out / names[fmt]))
-    _ci_extras(report, config)
     return written
 
 
@@ -319,19 +319,20 @@ def _renderers(max_rows: int) -> dict[str, Any]:
     }
 
 
-def _ci_extras(report: Any, config: Config) -> None:
-    """GitHub Actions: the step summary and ``::error`` annotations, when running there."""
-    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary_path:
-        from linkcheck.report_markdown import render_markdown
+def _github(report: Any, config: Config, directory: Path) -> None:
+    """Inside GitHub Actions: the step summary, outputs, issue body and annotations."""
+    env = os.environ
+    if not any(
+        env.get(name) for name in ("GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITHUB_ACTIONS")
+    ):
+        return
+    from linkcheck.ci.github import publish
+    from linkcheck.report_source import as_report
 
-        with open(summary_path, "a", encoding="utf-8", errors="replace") as handle:
-            handle.write(render_markdown(report, max_rows=config.output.markdown_max_rows))
-    if os.environ.get("GITHUB_ACTIONS") == "true":
-        from linkcheck.report_github import iter_annotations
-
-        for line in iter_annotations(report):
-            print(line)
+    report = as_report(report)
+    max_rows = config.output.markdown_max_rows
+    for line in publish(report, max_rows, failing_count(report), directory.resolve(), env):
+        print(line)
 
 
 def cmd_report(args: argparse.Namespace, config: Config) -> int:

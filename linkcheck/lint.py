@@ -50,7 +50,10 @@ class Linted:
         if not self.problems:
             return f"linkcheck lint: {read}: no problems"
         files = len({p.source for p in self.problems})
-        return f"linkcheck lint: {_count(len(self.problems), 'problem')} in {files} of {read}"
+        return (
+            f"linkcheck lint: {_count(len(self.problems), 'problem')} in {files} of "
+            f"{_count(self.files, 'file')} ({_count(self.records, 'record')})"
+        )
 
 
 def _count(number: int, noun: str) -> str:

@@ -73,7 +73,7 @@ def test_each_problem_is_a_line_at_its_fields_line(
         '"nationâ€™s" should read "nation’s"',
         f"{bad}:11: invalid_url related[0].originalUrl: no host",
     ]
-    assert out[-1] == "linkcheck lint: 6 problems in 1 of 1 record in 1 file"
+    assert out[-1] == "linkcheck lint: 6 problems in 1 of 1 file (1 record)"
 
 
 def test_unparsable_files_are_problems_and_other_files_are_passed_over(
