@@ -27,7 +27,6 @@ import dataclasses
 import hashlib
 import itertools
 import json
-import marshal
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,13 +35,14 @@ from typing import Any
 from linkcheck import __version__, health, recordchecks
 from linkcheck.config import Config
 from linkcheck.inputs import StoredParse, unpack_head
+from linkcheck.kept_entries import kept_rows, rows_data
 from linkcheck.model import Outcome, Role, UrlResult
 from linkcheck.report_rows import AssessedRecord, assessed_record
 from linkcheck.unpublish import ARTICLE_FIELDS, article_link, unpublish_decision
 from linkcheck.workstore import RecordRow, WorkStore, file_records
 
 # Bump when a record's entry, or what it is judged from, changes shape: kept rows then miss.
-ASSESSMENT_FORMAT = "assessment-3"
+ASSESSMENT_FORMAT = "assessment-4"
 _IMAGES = {role.value for role in Role if role.is_image}
 # Files whose verdicts are read together: one query per record cost more than its checks.
 FILES_PER_BATCH = 100
@@ -94,13 +94,14 @@ def assess_records(
         known, twins = _verdicts_with_twins(work, verdicts, wanted - {None}, shared.twins)
         staged = []
         for _, source, payload in batch:
-            if source in again:
-                yield from (AssessedRecord(*row) for row in marshal.loads(before[source][1]))
+            kept = kept_rows(before[source][1], source) if source in again else None
+            if kept is not None:
+                yield from kept
                 continue
             rows = [_assess(row, known, twins, seen, shared) for row in file_records(payload)]
             yield from rows
             if keep and not any(row.unpublish for row in rows):
-                staged.append((source, prints[source], marshal.dumps([tuple(r) for r in rows])))
+                staged.append((source, prints[source], rows_data(rows)))
         if staged:
             work.stage_assessed(staged)
 

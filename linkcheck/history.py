@@ -34,7 +34,15 @@ from typing import Any
 from linkcheck.changes import Observation
 from linkcheck.errors import LinkcheckError
 from linkcheck.model import FailureKind, Outcome, UrlResult, Validators
-from linkcheck.verdict_rows import COLUMNS, column_list, from_row, iso, parse_iso, to_row
+from linkcheck.verdict_rows import (
+    COLUMNS,
+    column_list,
+    from_row,
+    iso,
+    parse_iso,
+    to_row,
+    trusted,
+)
 
 # The schema, as SQLite sees it after all migrations. A fresh store is created
 # from this text; an older store is brought here by MIGRATIONS, step by step.
@@ -506,7 +514,7 @@ class HistoryStore:
             "INSERT INTO work.first_seen (url, etag, last_modified, content_length) "
             "SELECT s.url, s.first_etag, s.first_last_modified, s.first_content_length "
             "FROM work.image_urls u CROSS JOIN url_state s ON s.url = u.url "
-            "WHERE s.first_seen_at IS NOT NULL",
+            f"WHERE s.first_seen_at IS NOT NULL AND {_FIRST_SEEN_TRUSTED}",
             (),
         )
 
@@ -543,7 +551,7 @@ class HistoryStore:
         """Each URL's latest stored verdict, whatever it was (for a 304: what did not change)."""
         query = (
             f"SELECT {_SELECT_RESULT} FROM temp.wanted w CROSS JOIN url_state s ON s.url = w.url "
-            "CROSS JOIN results r ON r.url = s.url AND r.run_id = s.last_run_id"
+            f"CROSS JOIN results r ON r.url = s.url AND r.run_id = s.last_run_id WHERE {_TRUSTED}"
         )
         with self._wanted(urls):
             rows = self.db.execute(query).fetchall()
@@ -558,7 +566,7 @@ class HistoryStore:
         query = (
             "SELECT r.url, r.etag, r.last_modified, r.status FROM temp.wanted w "
             "CROSS JOIN url_state s ON s.url = w.url "
-            "CROSS JOIN results r ON r.url = s.url AND r.run_id = s.last_run_id"
+            f"CROSS JOIN results r ON r.url = s.url AND r.run_id = s.last_run_id WHERE {_TRUSTED}"
         )
         with self._wanted(urls):
             rows = self.db.execute(query).fetchall()
@@ -572,7 +580,7 @@ class HistoryStore:
         query = (
             "SELECT s.url, s.first_etag, s.first_last_modified, s.first_content_length "
             "FROM temp.wanted w CROSS JOIN url_state s ON s.url = w.url "
-            "WHERE s.first_seen_at IS NOT NULL"
+            f"WHERE s.first_seen_at IS NOT NULL AND {_FIRST_SEEN_TRUSTED}"
         )
         with self._wanted(urls):
             rows = self.db.execute(query).fetchall()
@@ -582,7 +590,8 @@ class HistoryStore:
         """The latest complete run (before run id ``before`` when given)."""
         rows = self.db.execute(
             "SELECT id, started_at, finished_at, config_digest, counts, state FROM runs "
-            "WHERE state = 'complete' AND id < ? ORDER BY id DESC LIMIT 1",
+            "WHERE state = 'complete' AND id < ? AND typeof(started_at) = 'text' "
+            "ORDER BY id DESC LIMIT 1",
             (before if before is not None else 2**62,),
         ).fetchall()
         return _run_info(rows[0]) if rows else None
@@ -598,7 +607,7 @@ class HistoryStore:
         """
         window = self.db.execute(
             "SELECT id, started_at FROM runs WHERE state = 'complete' AND id < ? "
-            "ORDER BY id DESC LIMIT ?",
+            "AND typeof(id) = 'integer' AND typeof(started_at) = 'text' ORDER BY id DESC LIMIT ?",
             (before if before is not None else 2**62, runs),
         ).fetchall()
         if not window:
@@ -609,7 +618,7 @@ class HistoryStore:
         query = (
             "SELECT r.url, r.run_id, r.outcome, r.status, r.failure, r.checked_at "
             "FROM temp.wanted w CROSS JOIN results r ON r.url = w.url "
-            f"WHERE r.run_id IN ({marks}) AND w.url IN "
+            f"WHERE r.run_id IN ({marks}) AND {_TRUSTED} AND w.url IN "
             f"(SELECT url FROM results WHERE outcome != 'ok' AND run_id IN ({marks})) "
             "ORDER BY r.url, r.run_id DESC"
         )
@@ -675,7 +684,9 @@ class HistoryStore:
         rows = self.db.execute(
             "SELECT r.run_id, runs.started_at, r.outcome, r.status, r.final_url, r.error, "
             "r.checked_at, r.from_cache, r.elapsed_ms FROM results r "
-            "JOIN runs ON runs.id = r.run_id WHERE r.url = ? ORDER BY r.run_id DESC LIMIT ?",
+            "JOIN runs ON runs.id = r.run_id WHERE r.url = ? "
+            f"AND {_TRUSTED} AND typeof(runs.started_at) = 'text' "
+            "ORDER BY r.run_id DESC LIMIT ?",
             (url, limit),
         ).fetchall()
         return [HistoryRow(*row[:7], bool(row[7]), row[8]) for row in rows]
@@ -785,8 +796,8 @@ def _statements(script: str) -> list[str]:
     return [s.strip() for s in text.split(";") if s.strip()]
 
 
-def _alive(pid: int | None) -> bool:
-    if not pid:
+def _alive(pid: Any) -> bool:
+    if type(pid) is not int or not 0 < pid < 2**31:
         return False
     if pid == os.getpid():
         return True
@@ -799,10 +810,19 @@ def _alive(pid: int | None) -> bool:
     return True
 
 
+# A stored verdict row that a run could have written (the rest is treated as absent).
+_TRUSTED = trusted("r")
 # The latest verdict of a URL, when it is ok and not older than the cutoff.
 _REUSABLE = (
     "CROSS JOIN results r ON r.url = s.url AND r.run_id = s.last_run_id "
-    "WHERE r.outcome = 'ok' AND r.checked_at >= ?"
+    f"WHERE r.outcome = 'ok' AND r.checked_at >= ? AND {_TRUSTED}"
+)
+# What a URL was when first seen ok, as a run writes it.
+_FIRST_SEEN_TRUSTED = (
+    "typeof(s.url) = 'text' AND typeof(s.first_etag) IN ('text', 'null') "
+    "AND typeof(s.first_last_modified) IN ('text', 'null') "
+    "AND (s.first_content_length IS NULL "
+    "OR (typeof(s.first_content_length) = 'integer' AND s.first_content_length >= 0))"
 )
 # A reused verdict: no request was made for it this run.
 _REUSED_COLUMNS = ", ".join(
@@ -899,12 +919,25 @@ def _enum(kind: Any, value: str | None) -> Any:
 
 
 def _run_info(row: Sequence[Any]) -> RunInfo:
+    """A ``runs`` row as a RunInfo; a value of the wrong kind (a tampered store) is shown as
+    unknown rather than trusted."""
     run_id, started, finished, digest, counts, state = row
     try:
-        parsed = json.loads(counts) if counts else {}
-    except ValueError:
+        parsed = json.loads(counts) if isinstance(counts, str) else {}
+    except (ValueError, RecursionError):
         parsed = {}
-    return RunInfo(run_id, started, finished, digest, parsed, state)
+    return RunInfo(
+        run_id if type(run_id) is int else 0,
+        _text(started) or "?",
+        _text(finished),
+        _text(digest),
+        parsed if isinstance(parsed, dict) else {},
+        state if state in ("running", "complete", "incomplete") else "incomplete",
+    )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 # ---------------------------------------------------------------- formatters
