@@ -24,7 +24,9 @@ import contextlib
 import itertools
 import json
 import os
+import shlex
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -234,6 +236,36 @@ class HistoryError(LinkcheckError):
     """The store cannot be opened or is from a newer linkcheck."""
 
 
+# SQLite's names for a file that is not, or no longer, a whole database.
+_DAMAGED = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
+
+
+def storage_error(exc: sqlite3.Error, path: Path) -> HistoryError:
+    """The one line for an SQLite error met while using the store at ``path``.
+
+    A damaged store is not moved aside or replaced behind the user's back: it holds the
+    streaks that decide unpublishing, a damaged copy may be worth keeping, and one that
+    keeps getting damaged (a CI cache shared by two jobs) should be noticed. The line
+    says so and gives the exact commands that start a fresh store.
+    """
+    name = getattr(exc, "sqlite_errorname", "")
+    reason = " ".join(str(exc).split())
+    if name not in _DAMAGED and "malformed" not in reason and "not a database" not in reason:
+        return HistoryError(f"{path}: cannot use the history store: {reason}")
+    moves = [f"mv {_quote(path)} {_quote(path)}.broken"]
+    for suffix in ("-wal", "-shm"):
+        if Path(f"{path}{suffix}").exists():
+            moves.append(f"mv {_quote(f'{path}{suffix}')} {_quote(f'{path}.broken{suffix}')}")
+    return HistoryError(
+        f"{path}: the history store is damaged ({reason}); move it aside to start a fresh "
+        f"one (its memory of past runs is lost): {' && '.join(moves)}"
+    )
+
+
+def _quote(path: str | Path) -> str:
+    return shlex.quote(str(path))
+
+
 @dataclass(frozen=True)
 class RunInfo:
     """One row of ``runs``, for ``linkcheck runs`` and the report's ``changes``."""
@@ -276,9 +308,9 @@ class HistoryStore:
             # check_same_thread=False: a run writes its results from a worker thread while it
             # builds the report (run.check); never two threads at once.
             self.db = sqlite3.connect(
-                self.path, timeout=10.0, isolation_level=None, check_same_thread=False
+                self.path, timeout=_OPEN_WAIT_S, isolation_level=None, check_same_thread=False
             )
-            self.db.execute("PRAGMA journal_mode=WAL")
+            _wal(self.db)
             self.db.execute("PRAGMA synchronous=NORMAL")
             # Temporary tables (``_wanted``: up to a key per URL of the run) on disk, paged
             # through a small cache, not in memory.
@@ -286,7 +318,7 @@ class HistoryStore:
             self._migrate()
             self._mark_abandoned_runs()
         except sqlite3.DatabaseError as exc:
-            raise HistoryError(f"{self.path}: cannot use history store: {exc}") from None
+            raise storage_error(exc, self.path) from None
         except OSError as exc:
             raise HistoryError(f"{self.path}: cannot create history store: {exc}") from None
 
@@ -314,16 +346,24 @@ class HistoryStore:
         self.db.execute("COMMIT")
 
     def _migrate(self) -> None:
+        """Create or upgrade the schema. Two runs may open a new store at the same moment:
+        the version is read again once this one holds the write lock, so the second finds
+        the first one's tables made and does nothing."""
+        if self._version() == SCHEMA_VERSION:
+            return
+        with self._transaction() as db:
+            version = self._version()
+            if version != SCHEMA_VERSION:
+                upgrade(db, version)
+
+    def _version(self) -> int:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise HistoryError(
                 f"{self.path}: history store version {version} is newer than this "
                 f"linkcheck understands ({SCHEMA_VERSION}); upgrade linkcheck or use another path"
             )
-        if version == SCHEMA_VERSION:
-            return
-        with self._transaction() as db:
-            upgrade(db, version)
+        return int(version)
 
     def _mark_abandoned_runs(self) -> None:
         """A run left 'running' by a process that is gone never finished: say so."""
@@ -464,6 +504,15 @@ class HistoryStore:
             raise
         self.db.execute("COMMIT")
         self._detach()
+
+    def end_incomplete(self, run_id: int) -> None:
+        """The run ended without completing (interrupted, or its report not written)."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE runs SET state = 'incomplete', pid = NULL "
+                "WHERE id = ? AND state = 'running'",
+                (run_id,),
+            )
 
     def abandon_run(self) -> None:
         """Roll back results written by ``write_results`` for a run that will not complete."""
@@ -779,6 +828,29 @@ def upgrade(db: sqlite3.Connection, version: int) -> None:
         for step in range(version, SCHEMA_VERSION):
             MIGRATIONS[step](db)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+# How long opening waits for another process that holds the store (also the busy timeout).
+_OPEN_WAIT_S = 10.0
+
+
+def _wal(db: sqlite3.Connection) -> None:
+    """Switch to WAL. SQLite answers "locked" at once, without its busy wait, when another
+    process is switching the same new file at that moment (two runs starting together):
+    try again for a while."""
+    deadline = time.monotonic() + _OPEN_WAIT_S
+    pause = 0.005
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.2)
 
 
 def _tables(db: sqlite3.Connection) -> list[str]:

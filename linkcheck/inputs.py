@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 
 from linkcheck.history import HistoryStore
 from linkcheck.links import extract_all
-from linkcheck.model import ReadResult
+from linkcheck.model import ReadResult, RecordError
 from linkcheck.payload import (
     ByRecord,
     LinkRow,
@@ -29,6 +29,7 @@ from linkcheck.payload import (
 )
 from linkcheck.recordchecks import record_only_findings
 from linkcheck.records import (
+    DEFAULT_MAX_FILE_BYTES,
     FileRead,
     combine,
     gc_paused,
@@ -67,21 +68,25 @@ def read_records(
     exclude: Sequence[str] = (),
     store: HistoryStore | None = None,
     base_url: str | None = None,
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> tuple[ReadResult, dict[str, str], Links, ByRecord]:
     """Every record under the inputs, each file's sha256 by source path, the links by record
     and, with a store, each record's ``RecordOnly`` findings (else they are found later)."""
-    files = iter_input_files(paths, exclude)
+    problems: list[RecordError] = []
+    files = iter_input_files(paths, exclude, problems)
     with gc_paused():
         if store is None:
-            reads = read_files(files)
+            reads = read_files(files, max_bytes)
             links = extract_all((r for read in reads for r in read.records), base_url)
             record_only: ByRecord = {}
         else:
-            parses = [unpack_parse(p.payload) for p in _read_with_cache(files, store, base_url)]
+            cached = _read_with_cache(files, store, base_url, max_bytes)
+            parses = [unpack_parse(p.payload) for p in cached]
             reads = [read for read, _, _ in parses]
             links = {k: v for _, found, _ in parses for k, v in found.items()}
             record_only = {k: v for _, _, only in parses for k, v in only.items()}
     digests = {read.source: read.digest for read in reads if read.digest}
+    reads += [FileRead(p.source, errors=(p,)) for p in problems]
     return combine(reads), digests, links, record_only
 
 
@@ -91,31 +96,35 @@ def iter_reads(
     store: HistoryStore | None = None,
     base_url: str | None = None,
     batch: int = BATCH_FILES,
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> Iterator[StoredParse]:
     """``read_records`` a batch of files at a time, one file after another: a run over
-    100,000 records never holds them all."""
-    files = iter_input_files(paths, exclude)
+    100,000 records never holds them all. A folder that could not be listed comes as a
+    file with one error."""
+    problems: list[RecordError] = []
+    files = iter_input_files(paths, exclude, problems)
     for start in range(0, len(files), batch):
         chunk = files[start : start + batch]
         with gc_paused():
             if store is None:
-                parses = [
-                    pack_parse(r, extract_all(r.records, base_url), {}) for r in read_files(chunk)
-                ]
+                reads = read_files(chunk, max_bytes)
+                parses = [pack_parse(r, extract_all(r.records, base_url), {}) for r in reads]
             else:
-                parses = _read_with_cache(chunk, store, base_url)
+                parses = _read_with_cache(chunk, store, base_url, max_bytes)
         yield from parses
+    for problem in problems:
+        yield pack_parse(FileRead(problem.source, errors=(problem,)), {}, {})
 
 
 def _read_with_cache(
-    files: Sequence[str], store: HistoryStore, base_url: str | None
+    files: Sequence[str], store: HistoryStore, base_url: str | None, max_bytes: int
 ) -> list[StoredParse]:
     """Parse only the files the store has not seen like this; store what was parsed.
 
     A cache entry is read back in full and checked (``payload.checked_parse``): one that
     a run could not have written is dropped and its file parsed again.
     """
-    loaded = [(path, load_bytes(path)) for path in files]
+    loaded = [(path, load_bytes(path, max_bytes)) for path in files]
     digests = {
         src: hashlib.sha256(data).hexdigest() for src, data in loaded if isinstance(data, bytes)
     }

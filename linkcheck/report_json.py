@@ -47,6 +47,8 @@ class RunInfo:
     requests: int
     complete: bool = True
     skipped_files: int = 0
+    # The input paths as given (a glob: its folder part): unpublish edits only under them.
+    roots: tuple[str, ...] = ()
 
 
 def make_summary(
@@ -95,6 +97,7 @@ def report_head(
             "finished_at": _iso(run.finished_at),
             "duration_s": round((run.finished_at - run.started_at).total_seconds(), 3),
             "config": dict(run.config),
+            "roots": list(run.roots),
         },
         "summary": dict(summary),
         "changes": dict(changes) if changes is not None else None,

@@ -245,7 +245,7 @@ def test_a_store_from_a_newer_linkcheck_or_not_sqlite_is_a_clear_error(tmp_path:
         HistoryStore(newer)
     junk = tmp_path / "junk.sqlite"
     junk.write_bytes(b"this is not a database, just some bytes" * 100)
-    with pytest.raises(HistoryError, match=r"junk\.sqlite: cannot use history store"):
+    with pytest.raises(HistoryError, match=r"junk\.sqlite: the history store is damaged"):
         HistoryStore(junk)
 
 
