@@ -85,7 +85,7 @@ def assess_records(
     while batch := list(itertools.islice(files, FILES_PER_BATCH)):
         heads = [unpack_head(payload) for _, _, payload in batch]
         seen = work.first_seen_for(
-            url for head in heads for _, _, role, _, url, _, _ in head.links if role in _IMAGES
+            url for head in heads for _, _, role, _, url, *_ in head.links if role in _IMAGES
         )
         prints = _fingerprints(work, batch, heads, shared) if keep else {}
         before = work.assessed_before(prints)
@@ -123,7 +123,7 @@ def _fingerprints(
         digest = hashlib.blake2b(shared.settings, digest_size=16)
         digest.update(payload)
         digest.update(sums.get(seq, b""))
-        for _, field, _, _, url, _, _ in head.links:
+        for _, field, _, _, url, *_ in head.links:
             if url is None:
                 continue
             article = field in ARTICLE_FIELDS  # unpublish_decision reads these for it only

@@ -19,6 +19,7 @@ from linkcheck import __version__, interrupts
 from linkcheck.config import Config, load_config
 from linkcheck.errors import LinkcheckError, OutputError, UsageError
 from linkcheck.flags import add_config_flags, overrides_from
+from linkcheck.textsafe import inert
 
 EXIT_OK = 0
 EXIT_FAILURES = 1
@@ -90,11 +91,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return COMMANDS[args.command](args, config)
         return COMMANDS[args.command](args, config)
     except LinkcheckError as exc:
-        print(f"linkcheck: error: {exc}", file=sys.stderr)
+        say(f"linkcheck: error: {exc}", sys.stderr, keep="")
         return EXIT_USAGE
     except (KeyboardInterrupt, asyncio.CancelledError):
         print("linkcheck: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def say(text: str, file: Any = None, end: str = "\n", keep: str = "\n") -> None:
+    """Print text that may hold record data with its control characters made inert
+    (textsafe.inert): an ESC sequence in a title must not drive the terminal."""
+    print(inert(text, keep), file=file or sys.stdout, end=end)
 
 
 def cmd_links(args: argparse.Namespace, config: Config) -> int:
@@ -105,9 +112,9 @@ def cmd_links(args: argparse.Namespace, config: Config) -> int:
     check_inputs(args.paths)
     collected = collect_links(args.paths, config)
     for error in collected.read.errors:
-        print(f"linkcheck: {error}", file=sys.stderr)
+        say(f"linkcheck: {error}", sys.stderr, keep="")
     render = format_links_json if args.format == "json" else format_links_text
-    sys.stdout.write(render(collected.all_links, records=len(collected.read.records)))
+    say(render(collected.all_links, records=len(collected.read.records)), end="", keep="\n\t")
     return EXIT_USAGE if collected.read.errors else EXIT_OK
 
 
@@ -157,10 +164,10 @@ def _report_and_exit_code(outcome: Any, out_dir: str | None) -> int:
     errors = report.get("errors") or ()
     for error in errors:
         where = f"{error['source']}:{error['line']}" if error.get("line") else error["source"]
-        print(f"linkcheck: {where}: {error['message']}", file=sys.stderr)
-    print(render_terminal_summary(report, color=sys.stdout.isatty()))
+        say(f"linkcheck: {where}: {error['message']}", sys.stderr, keep="")
+    print(render_terminal_summary(report, color=sys.stdout.isatty()))  # cleans its own text
     for path in written:
-        print(f"wrote {path}")
+        say(f"wrote {path}", keep="")
     if not report.get("complete", True):
         return EXIT_INTERRUPTED
     # An unreadable record is a problem found, like a dead link: CI must not stay green.
@@ -282,7 +289,7 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
         raise UsageError("report: name at least one of --html, --markdown, --junit, --sarif")
     for fmt, target in targets.items():
         if target:
-            print(f"wrote {_writing(target, writers[fmt], report, target)}")
+            say(f"wrote {_writing(target, writers[fmt], report, target)}", keep="")
     return EXIT_OK
 
 
@@ -312,10 +319,11 @@ def load_report(path: str) -> dict[str, Any]:
 
 
 def cmd_history(args: argparse.Namespace, config: Config) -> int:
+    from linkcheck.credentials import mask_text
     from linkcheck.history import HistoryStore, format_url_history
 
-    with HistoryStore(config.history.path) as store:
-        print(format_url_history(store.url_history(args.url)), end="")
+    with HistoryStore(config.history.path) as store:  # URLs are kept with credentials masked
+        say(format_url_history(store.url_history(mask_text(args.url))), end="")
     return EXIT_OK
 
 
@@ -323,7 +331,7 @@ def cmd_runs(args: argparse.Namespace, config: Config) -> int:
     from linkcheck.history import HistoryStore, format_runs
 
     with HistoryStore(config.history.path) as store:
-        print(format_runs(store.list_runs(args.limit)), end="")
+        say(format_runs(store.list_runs(args.limit)), end="")
     return EXIT_OK
 
 
@@ -333,7 +341,7 @@ def cmd_unpublish(args: argparse.Namespace, config: Config) -> int:
     report = load_report(args.report)
     log = args.log or str(Path(args.report).with_name("unpublish.log"))
     text, problems = run_unpublish(report, args.base_dir, apply=args.apply, log_path=log)
-    print(text, end="")
+    say(text, end="", keep="\n\t")  # a diff of record files: their text, made inert
     return EXIT_FAILURES if problems else EXIT_OK
 
 

@@ -197,12 +197,25 @@ class Config:
                 host: {name: "***" for name in hdrs}
                 for host, hdrs in data["http"]["headers"].items()
             }
+            data = _masked(data)
         return data
 
     def digest(self) -> str:
         """A short stable fingerprint, so runs with different settings can be told apart."""
         text = json.dumps(self.to_dict(redact=False), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _masked(value: Any) -> Any:
+    """Every string with the credentials of a URL in it masked (``site.base_url`` may
+    carry a password; the report shows the configuration)."""
+    from linkcheck.credentials import mask_text  # late: credentials imports the model
+
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return mask_text(value) if isinstance(value, str) else value
 
 
 def _plain(value: Any) -> Any:

@@ -23,6 +23,7 @@ from linkcheck.payload import (
     Links,
     StoredParse,
     checked_parse,
+    has_credentials,
     pack_parse,
     unpack_head,
     unpack_parse,
@@ -42,7 +43,7 @@ from linkcheck.records import (
 # Bump when Record, FileRead, LinkRef or RecordOnly change shape, when the payload's form
 # changes (payload.py), or when link extraction or a record-only check
 # (recordchecks.record_only_findings) changes what it finds: old cache entries then miss.
-PARSE_FORMAT = "records-5"
+PARSE_FORMAT = "records-6"
 
 # Files read per batch by ``iter_reads`` (`check`): a batch's records are parsed objects,
 # ~20 KB a record; 500 files kept a 10,000-record read at a 103 MB peak RSS, 2,000 at 150 MB,
@@ -146,7 +147,8 @@ def _read_with_cache(
             links = extract_all(read.records, base_url)
             only = {r.key: record_only_findings(r, links.get(r.key, [])) for r in read.records}
             stored = pack_parse(read, links, only)
-            fresh[keys[source]] = stored.payload
+            if not has_credentials(stored):  # a password is never written to history
+                fresh[keys[source]] = stored.payload
             parses.append(stored)
         else:
             parses.append(cached[source])

@@ -26,8 +26,9 @@ from linkcheck.records import FileRead
 
 Links = dict[str, list[LinkRef]]
 ByRecord = dict[str, RecordOnly]
-# A link as plain values: (record key, field, role value, raw, url, line, invalid reason).
-LinkRow = tuple[str, str, str, str, str | None, int | None, str | None]
+# A link as plain values: (record key, field, role value, raw, url, line, invalid reason,
+# URL to request when credentials were masked: never in the parse cache).
+LinkRow = tuple[str, str, str, str, str | None, int | None, str | None, str | None]
 
 _ROLES = {role.value: role for role in Role}
 
@@ -50,6 +51,11 @@ class StoredParse:
     digest: str | None = None
 
 
+def has_credentials(stored: StoredParse) -> bool:
+    """Whether a link of the file carries credentials (such a file is not cached)."""
+    return any(row[7] is not None for row in stored.links)
+
+
 def pack_parse(read: FileRead, links: Links, only: ByRecord) -> StoredParse:
     """``read`` with its links and ``RecordOnly`` findings, as a run and the cache keep it.
 
@@ -57,10 +63,11 @@ def pack_parse(read: FileRead, links: Links, only: ByRecord) -> StoredParse:
     one error rather than into a payload that could not be read back.
     """
     rows = tuple(
-        (key, link.field, link.role.value, link.raw, link.url, link.line, link.invalid_reason)
+        (key, link.field, link.role.value, link.raw, link.url, link.line, link.invalid_reason,
+         link.request_url)
         for key, found in links.items()
         for link in found
-    )
+    )  # fmt: skip
     try:
         records, typed = flatten([[r.index, r.fields, r.line, r.lines] for r in read.records])
         body = orjson.dumps([records, typed, {k: _only_data(v) for k, v in only.items()}])
@@ -86,8 +93,9 @@ def unpack_parse(payload: bytes) -> tuple[FileRead, Links, ByRecord]:
     restore(records, typed)
     built = tuple(Record(source, i, fields, line, lines) for i, fields, line, lines in records)
     links: Links = {}
-    for key, field, role, raw, url, line, reason in rows:
-        links.setdefault(key, []).append(LinkRef(key, field, _ROLES[role], raw, url, line, reason))
+    for key, field, role, raw, url, line, reason, request in rows:
+        link = LinkRef(key, field, _ROLES[role], raw, url, line, reason, request)
+        links.setdefault(key, []).append(link)
     read_errors = tuple(RecordError(*e) for e in errors)
     by_record = {key: _only_value(value) for key, value in only.items()}
     return FileRead(source, built, read_errors, digest, skipped), links, by_record
@@ -172,10 +180,11 @@ def _check_head(head: Any) -> None:
         _need(_is(error[0], str) and _is(error[1], str) and _is(error[2], int, None), "error")
     _need(type(rows) is list, "links")
     for row in rows:
-        _need(type(row) is list and len(row) == 7, "link")
-        key, field, role, raw, url, line, reason = row
+        _need(type(row) is list and len(row) == 8, "link")
+        key, field, role, raw, url, line, reason, request = row
         _need(_is(key, str) and _is(field, str) and role in _ROLES and _is(raw, str), "link")
         _need(_is(url, str, None) and _is(line, int, None) and _is(reason, str, None), "link")
+        _need(request is None, "a link with credentials")  # never written to the cache
 
 
 def _check_body(body: Any, head: StoredParse) -> None:

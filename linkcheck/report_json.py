@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from linkcheck import __version__
+from linkcheck.credentials import mask_text
 from linkcheck.model import (
     CacheInfo,
     FailureKind,
@@ -101,7 +102,9 @@ def report_head(
         },
         "summary": dict(summary),
         "changes": dict(changes) if changes is not None else None,
-        "errors": [{"source": e.source, "line": e.line, "message": e.message} for e in errors],
+        "errors": [
+            {"source": e.source, "line": e.line, "message": mask_text(e.message)} for e in errors
+        ],
     }
 
 
@@ -191,17 +194,22 @@ def _cache_entry(cache: CacheInfo | None) -> dict[str, Any]:
 
 
 def record_entry(record: RecordHealth) -> dict[str, Any]:
+    """A record's entry; its free text (title, messages) with any URL's credentials masked,
+    as its links' URLs already are (credentials.py)."""
     return {
         "source": record.source,
         "record": record.record_key or record.source,
         "line": record.line,
-        "title": record.title,
+        "title": mask_text(record.title) if record.title else record.title,
         "published": record.published,
         "health": record.health.value,
         "links": [link_entry(link) for link in record.links],
-        "issues": [{"code": f.code, "field": f.field, "message": f.message} for f in record.issues],
+        "issues": [
+            {"code": f.code, "field": f.field, "message": mask_text(f.message)}
+            for f in record.issues
+        ],
         "unpublish": record.unpublish,
-        "unpublish_reasons": list(record.unpublish_reasons),
+        "unpublish_reasons": [mask_text(r) for r in record.unpublish_reasons],
     }
 
 

@@ -30,6 +30,7 @@ from linkcheck.assessment import Memory, assess_records
 from linkcheck.changes import FAILING, compute_changes, dead_streak
 from linkcheck.collect import collect_into
 from linkcheck.config import Config
+from linkcheck.credentials import has_userinfo, masked_fetched
 from linkcheck.errors import LinkcheckError
 from linkcheck.fetch import fetch_all
 from linkcheck.history import HistoryStore, open_history, storage_error
@@ -332,6 +333,8 @@ def https_twins(work: WorkStore, config: Config) -> dict[str, str]:
         return {}
     twins = {}
     for url in work.ok_urls("http://"):
+        if has_userinfo(url):
+            continue  # its masked twin would be asked with the mask for a password
         twin = recordchecks.https_twin(url)
         if twin is not None and not work.has_result(twin):
             twins[url] = twin
@@ -376,6 +379,7 @@ async def fetch_checks(
 
     def on_result(got: Fetched) -> None:
         nonlocal requests
+        got = masked_fetched(got)  # no credentials from the network into the run
         requests += got.requests
         item = in_flight.pop(got.url)
         if got.not_modified:

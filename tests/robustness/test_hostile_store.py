@@ -75,7 +75,9 @@ def test_a_parse_cache_entry_that_lies_is_dropped_and_the_file_parsed_again(
         for digest, payload in rows:
             head, _, body = bytes(payload).partition(b"\n")
             fields = orjson.loads(head)
-            fields[5] = [["x", "originalUrl", "original", "x", "http://evil.test/", None, None]]
+            fields[5] = [
+                ["x", "originalUrl", "original", "x", "http://evil.test/", None, None, None]
+            ]
             db.execute(
                 "UPDATE parse_cache SET payload = ? WHERE digest = ?",
                 (orjson.dumps(fields) + b"\n" + body, digest),
