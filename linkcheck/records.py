@@ -305,13 +305,25 @@ def load_bytes(path: str | Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> byt
             return _unreadable(source, f"not a regular file ({_file_kind(info.st_mode)})")
         if info.st_size > max_bytes:
             return _too_big(source, max_bytes)
-        with os.fdopen(os.dup(fd), "rb") as handle:
-            data = handle.read(max_bytes + 1)
+        data = _read_up_to(fd, max_bytes + 1)
     except OSError as exc:
         return _unreadable(source, f"cannot read file: {_reason(exc)}")
     finally:
         os.close(fd)
     return _too_big(source, max_bytes) if len(data) > max_bytes else data
+
+
+def _read_up_to(fd: int, limit: int) -> bytes:
+    """At most ``limit`` bytes of the open file, a megabyte a read at most."""
+    chunks = []
+    total = 0
+    while total < limit:
+        chunk = os.read(fd, min(limit - total, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
 
 
 def _unreadable(source: str, message: str) -> FileRead:

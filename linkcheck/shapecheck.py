@@ -8,6 +8,10 @@ test dependency only (with its own dependencies); the report's schema uses a doz
 keywords, so they are compiled here into plain checking functions (a test holds the
 verdicts equal to jsonschema's on generated reports). A keyword not listed refuses to
 compile, so the schema cannot outgrow the checker unnoticed.
+
+A re-run checks every record entry it reuses from history, so the checks are cheap when
+the data is fine: no path is built on the way down; a failure collects where it happened
+as it travels back up (``ShapeError.path``).
 """
 
 from __future__ import annotations
@@ -18,28 +22,44 @@ from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
-Check = Callable[[Any, str], None]
+Check = Callable[[Any], None]
 
 # Keywords that say nothing about the data.
 _NOTES = frozenset({"$schema", "$id", "title", "description", "$defs", "$comment"})
 
 
 class ShapeError(ValueError):
-    """Data that breaks the schema; the message says where (``$.urls[3].outcome``) and how."""
+    """Data that breaks the schema; ``str()`` says where (``$.urls[3].outcome``) and how."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.path: list[str | int] = []  # innermost first, filled on the way up
+
+    def __str__(self) -> str:
+        where = "$"
+        for part in reversed(self.path):
+            where += f"[{part}]" if isinstance(part, int) else f".{part}"
+        return f"{where}: {self.problem}"
 
 
-def _fail(where: str, what: str) -> None:
-    raise ShapeError(f"{where}: {what}")
+def _is_integer(value: Any) -> bool:
+    return type(value) is int or (type(value) is float and value.is_integer())
 
 
-_TYPES: dict[str, Callable[[Any], bool]] = {
-    "object": lambda v: type(v) is dict,
-    "array": lambda v: type(v) is list,
-    "string": lambda v: type(v) is str,
-    "boolean": lambda v: type(v) is bool,
-    "null": lambda v: v is None,
-    "integer": lambda v: type(v) is int or (type(v) is float and v.is_integer()),
-    "number": lambda v: type(v) is int or (type(v) is float and math.isfinite(v)),
+def _is_number(value: Any) -> bool:
+    return type(value) is int or (type(value) is float and math.isfinite(value))
+
+
+# Each JSON type as the Python types that are it for sure, and a test for the rest.
+_TYPES: dict[str, tuple[tuple[type, ...], Callable[[Any], bool] | None]] = {
+    "object": ((dict,), None),
+    "array": ((list,), None),
+    "string": ((str,), None),
+    "boolean": ((bool,), None),
+    "null": ((type(None),), None),
+    "integer": ((int,), _is_integer),
+    "number": ((int,), _is_number),
 }
 
 
@@ -56,29 +76,35 @@ class Compiler:
     def __init__(self, document: Mapping[str, Any]) -> None:
         self.document = document
         self.refs: dict[str, Check] = {}
+        self._compiling: dict[str, list[Check]] = {}
 
     def ref(self, pointer: str) -> Check:
         """The check for ``#/$defs/name``, compiled on first use (recursion allowed)."""
-        if pointer not in self.refs:
-            prefix = "#/$defs/"
-            if not pointer.startswith(prefix) or pointer[len(prefix) :] not in self.document.get(
-                "$defs", {}
-            ):
-                raise ValueError(f"unsupported $ref {pointer!r}")
-            holder: list[Check] = []
-            self.refs[pointer] = lambda value, where: holder[0](value, where)
-            holder.append(self.compile(self.document["$defs"][pointer[len(prefix) :]]))
-        return self.refs[pointer]
+        if pointer in self.refs:
+            return self.refs[pointer]
+        if pointer in self._compiling:  # a schema that refers to itself
+            holder = self._compiling[pointer]
+            return lambda value: holder[0](value)
+        prefix = "#/$defs/"
+        name = pointer[len(prefix) :]
+        if not pointer.startswith(prefix) or name not in self.document.get("$defs", {}):
+            raise ValueError(f"unsupported $ref {pointer!r}")
+        self._compiling[pointer] = []
+        check = self.compile(self.document["$defs"][name])
+        self._compiling.pop(pointer).append(check)
+        self.refs[pointer] = check
+        return check
 
     def compile(self, schema: Mapping[str, Any]) -> Check:
-        checks = [self._keyword(key, value, schema) for key, value in schema.items()]
-        found = [c for c in checks if c is not None]
+        found = [c for key, value in schema.items() if (c := self._keyword(key, value, schema))]
+        if len(found) == 1:
+            return found[0]
 
-        def check(value: Any, where: str) -> None:
+        def check(value: Any) -> None:
             for one in found:
-                one(value, where)
+                one(value)
 
-        return found[0] if len(found) == 1 else check
+        return check
 
     def _keyword(self, key: str, value: Any, schema: Mapping[str, Any]) -> Check | None:
         if key in _NOTES:
@@ -91,20 +117,25 @@ class Compiler:
 
 def _type(c: Compiler, value: Any, _: Mapping[str, Any]) -> Check:
     names = [value] if isinstance(value, str) else list(value)
-    tests = [_TYPES[name] for name in names]
+    sure = tuple(t for name in names for t in _TYPES[name][0])
+    tests = [test for name in names if (test := _TYPES[name][1])]
     shown = " or ".join(names)
 
-    def check(data: Any, where: str) -> None:
-        if not any(test(data) for test in tests):
-            _fail(where, f"expected {shown}, got {_kind(data)}")
+    def check(data: Any) -> None:
+        if type(data) not in sure and not any(test(data) for test in tests):
+            raise ShapeError(f"expected {shown}, got {_kind(data)}")
 
     return check
 
 
 def _enum(c: Compiler, value: Any, _: Mapping[str, Any]) -> Check:
-    def check(data: Any, where: str) -> None:
+    plain = {v for v in value if type(v) is str or v is None}
+
+    def check(data: Any) -> None:
+        if (type(data) is str or data is None) and data in plain:
+            return
         if not any(_same(data, option) for option in value):
-            _fail(where, f"{_short(data)} is not one of {value}")
+            raise ShapeError(f"{_short(data)} is not one of {value}")
 
     return check
 
@@ -114,23 +145,33 @@ def _const(c: Compiler, value: Any, schema: Mapping[str, Any]) -> Check:
 
 
 def _required(c: Compiler, value: Any, _: Mapping[str, Any]) -> Check:
-    def check(data: Any, where: str) -> None:
+    names = tuple(value)
+
+    def check(data: Any) -> None:
         if type(data) is dict:
-            for name in value:
+            for name in names:
                 if name not in data:
-                    _fail(where, f"missing {name!r}")
+                    raise ShapeError(f"missing {name!r}")
 
     return check
+
+
+def _inside(error: ShapeError, step: str | int) -> ShapeError:
+    error.path.append(step)
+    return error
 
 
 def _properties(c: Compiler, value: Any, _: Mapping[str, Any]) -> Check:
     checks = [(name, c.compile(sub)) for name, sub in value.items()]
 
-    def check(data: Any, where: str) -> None:
+    def check(data: Any) -> None:
         if type(data) is dict:
             for name, one in checks:
                 if name in data:
-                    one(data[name], f"{where}.{name}")
+                    try:
+                        one(data[name])
+                    except ShapeError as exc:
+                        raise _inside(exc, name) from None
 
     return check
 
@@ -139,11 +180,14 @@ def _additional(c: Compiler, value: Any, schema: Mapping[str, Any]) -> Check:
     named = set(schema.get("properties", {}))
     one = c.compile(value)
 
-    def check(data: Any, where: str) -> None:
+    def check(data: Any) -> None:
         if type(data) is dict:
             for name, item in data.items():
                 if name not in named:
-                    one(item, f"{where}.{name}")
+                    try:
+                        one(item)
+                    except ShapeError as exc:
+                        raise _inside(exc, name) from None
 
     return check
 
@@ -151,10 +195,14 @@ def _additional(c: Compiler, value: Any, schema: Mapping[str, Any]) -> Check:
 def _property_names(c: Compiler, value: Any, _: Mapping[str, Any]) -> Check:
     one = c.compile(value)
 
-    def check(data: Any, where: str) -> None:
+    def check(data: Any) -> None:
         if type(data) is dict:
             for name in data:
-                one(name, f"{where} key {_short(name)}")
+                try:
+                    one(name)
+                except ShapeError as exc:
+                    exc.problem = f"key {_short(name)}: {exc.problem}"
+                    raise
 
     return check
 
@@ -163,10 +211,13 @@ def _items(c: Compiler, value: Any, schema: Mapping[str, Any]) -> Check:
     one = c.compile(value)
     skip = len(schema.get("prefixItems", ()))
 
-    def check(data: Any, where: str) -> None:
+    def check(data: Any) -> None:
         if type(data) is list:
             for i in range(skip, len(data)):
-                one(data[i], f"{where}[{i}]")
+                try:
+                    one(data[i])
+                except ShapeError as exc:
+                    raise _inside(exc, i) from None
 
     return check
 
@@ -174,19 +225,22 @@ def _items(c: Compiler, value: Any, schema: Mapping[str, Any]) -> Check:
 def _prefix_items(c: Compiler, value: Any, _: Mapping[str, Any]) -> Check:
     checks = [c.compile(sub) for sub in value]
 
-    def check(data: Any, where: str) -> None:
+    def check(data: Any) -> None:
         if type(data) is list:
             for i, (item, one) in enumerate(zip(data, checks, strict=False)):
-                one(item, f"{where}[{i}]")
+                try:
+                    one(item)
+                except ShapeError as exc:
+                    raise _inside(exc, i) from None
 
     return check
 
 
 def _length(bound: str) -> Callable[[Compiler, Any, Mapping[str, Any]], Check]:
     def make(c: Compiler, value: Any, _: Mapping[str, Any]) -> Check:
-        def check(data: Any, where: str) -> None:
+        def check(data: Any) -> None:
             if type(data) is list and (len(data) < value if bound == "min" else len(data) > value):
-                _fail(where, f"{len(data)} items, expected {bound} {value}")
+                raise ShapeError(f"{len(data)} items, expected {bound} {value}")
 
         return check
 
@@ -195,9 +249,10 @@ def _length(bound: str) -> Callable[[Compiler, Any, Mapping[str, Any]], Check]:
 
 def _number(bound: str) -> Callable[[Compiler, Any, Mapping[str, Any]], Check]:
     def make(c: Compiler, value: Any, _: Mapping[str, Any]) -> Check:
-        def check(data: Any, where: str) -> None:
+        def check(data: Any) -> None:
             if type(data) in (int, float) and (data < value if bound == "min" else data > value):
-                _fail(where, f"{_short(data)} is {'below' if bound == 'min' else 'above'} {value}")
+                side = "below" if bound == "min" else "above"
+                raise ShapeError(f"{_short(data)} is {side} {value}")
 
         return check
 
@@ -207,9 +262,9 @@ def _number(bound: str) -> Callable[[Compiler, Any, Mapping[str, Any]], Check]:
 def _pattern(c: Compiler, value: Any, _: Mapping[str, Any]) -> Check:
     regex = re.compile(value)
 
-    def check(data: Any, where: str) -> None:
+    def check(data: Any) -> None:
         if type(data) is str and not regex.search(data):
-            _fail(where, f"{_short(data)} does not match {value!r}")
+            raise ShapeError(f"{_short(data)} does not match {value!r}")
 
     return check
 
@@ -221,18 +276,18 @@ def _ref(c: Compiler, value: Any, _: Mapping[str, Any]) -> Check:
 def _one_of(c: Compiler, value: Any, _: Mapping[str, Any]) -> Check:
     checks = [c.compile(sub) for sub in value]
 
-    def check(data: Any, where: str) -> None:
+    def check(data: Any) -> None:
         passed = 0
         first: ShapeError | None = None
         for one in checks:
             try:
-                one(data, where)
+                one(data)
             except ShapeError as exc:
                 first = first or exc
             else:
                 passed += 1
         if passed != 1:
-            raise first or ShapeError(f"{where}: matches more than one allowed shape")
+            raise first or ShapeError("matches more than one allowed shape")
 
     return check
 
@@ -284,9 +339,9 @@ def _whole_report() -> Check:
 
 def check_report(report: Any) -> None:
     """Raise ``ShapeError`` at the first place ``report`` breaks the report's schema."""
-    _whole_report()(report, "$")
+    _whole_report()(report)
 
 
-def check_entry(kind: str, entry: Any, where: str = "$") -> None:
+def check_entry(kind: str, entry: Any) -> None:
     """Raise ``ShapeError`` when ``entry`` is not a ``kind`` (``record``, ``url``) entry."""
-    report_checks().ref(f"#/$defs/{kind}")(entry, where)
+    report_checks().ref(f"#/$defs/{kind}")(entry)

@@ -257,3 +257,22 @@ def test_runs_rows_of_the_wrong_kind_are_shown_and_skipped_safely(
     assert report["changes"]["previous_run"] is not None
     assert main(["runs", "--history", str(tmp_path / "history.sqlite")]) == 0
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_kept_rows_of_a_url_beyond_ascii_and_with_markup_pass_the_checks(
+    site, tmp_path: Path
+) -> None:
+    _, host = site
+    records = write_site(tmp_path / "records", host)
+    odd = host.url("/café?q=<b>&r=1")
+    (records / "d.md").write_text(f'---\ntitle: "Odd"\nwebUrl: "{odd}"\n---\n')
+    check(tmp_path)
+    with store(tmp_path) as db:
+        changed = db.execute(
+            "UPDATE url_rows SET entry_pre = replace(entry_pre, 'text/html', 'text/kept') "
+            "WHERE url LIKE '%caf%'"
+        ).rowcount
+    assert changed == 1
+    _, report = check(tmp_path)
+    entry = next(u for u in report["urls"] if "caf" in u["url"])
+    assert entry["from_cache"] and entry["content_type"] == "text/kept"  # copied, not remade
