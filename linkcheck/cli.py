@@ -1,7 +1,8 @@
 """argv -> Config -> run -> reports -> exit code. The only place that prints or exits.
 
 Exit codes: 0 no link fails the ``fail_on`` rule, 1 some do or an input could not
-be read, 2 usage or config errors, 130 interrupted (a partial report is still written).
+be read, 2 usage or config errors, 130 interrupted by Ctrl-C or SIGTERM (a partial report
+is still written; interrupts.py).
 """
 
 from __future__ import annotations
@@ -133,7 +134,7 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
     from linkcheck.output import check_output_dir
 
     out = args.output_dir or config.output.dir
-    check_output_dir(out, ["report.json", "report.html", "report.md"])
+    check_output_dir(out, REPORT_NAMES.values())  # the demo writes every format
     code = _check_and_report(lambda progress: run_demo(out, progress), None, out_dir=out)
     print(
         f"demo done: open {Path(out) / 'report.html'} in a browser; "

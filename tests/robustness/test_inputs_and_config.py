@@ -174,3 +174,17 @@ def test_a_missing_ca_bundle_is_one_line_before_any_input_is_read(
     (tmp_path / "bad.pem").write_text("not a certificate")
     assert check(tmp_path, str(folder), "--ca-bundle", str(tmp_path / "bad.pem")) == 2
     assert "not a usable CA bundle" in one_line(capsys)
+
+
+def test_a_folder_that_can_be_listed_but_not_entered_gives_errors_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    folder = records(tmp_path)
+    folder.chmod(0o444)  # names can be read, files cannot be opened
+    try:
+        done = run_check(tmp_path, str(folder))
+    finally:
+        folder.chmod(0o755)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert f"linkcheck: {folder}/good.md: cannot read file: permission denied" in done.stderr
