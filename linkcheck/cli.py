@@ -18,6 +18,7 @@ from typing import Any
 
 from linkcheck import __version__, interrupts
 from linkcheck.config import Config, load_config
+from linkcheck.credentials import mask_text
 from linkcheck.errors import LinkcheckError, OutputError, UsageError
 from linkcheck.flags import add_config_flags, overrides_from
 from linkcheck.textsafe import inert
@@ -100,9 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def say(text: str, file: Any = None, end: str = "\n", keep: str = "\n") -> None:
-    """Print text that may hold record data with its control characters made inert
-    (textsafe.inert): an ESC sequence in a title must not drive the terminal."""
-    print(inert(text, keep), file=file or sys.stdout, end=end)
+    """Print text that may hold record data: its control characters made inert (an ESC
+    sequence in a title must not drive the terminal) and the credentials of any URL in it
+    masked (a diff of a record file, an error quoting a link: CI logs are widely read)."""
+    print(inert(mask_text(text), keep), file=file or sys.stdout, end=end)
 
 
 def cmd_links(args: argparse.Namespace, config: Config) -> int:

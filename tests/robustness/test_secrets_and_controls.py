@@ -110,6 +110,24 @@ def test_a_password_in_a_url_is_sent_and_written_nowhere(site: Host, tmp_path: P
     assert "http://admin:***@" in listed.stdout
 
 
+def test_the_unpublish_diff_of_a_record_with_a_password_shows_it_masked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = tmp_path / "a.md"
+    page.write_text(f"---\npublished: true\noriginalUrl: http://admin:{SECRET}@a.test/\n---\n")
+    out = tmp_path / "out"
+    main(["check", str(tmp_path), "-o", str(out), "--no-history-enabled", "--progress", "never",
+          "--http-exclude", ".*"])  # fmt: skip
+    report = json.loads((out / "report.json").read_text())
+    report["records"][0]["unpublish"] = True
+    (tmp_path / "r.json").write_text(json.dumps(report))
+    capsys.readouterr()
+    main(["unpublish", str(tmp_path / "r.json"), "--base-dir", "/"])
+    printed = capsys.readouterr().out
+    assert "+published: false" in printed and "http://admin:***@a.test/" in printed
+    assert SECRET not in printed
+
+
 def test_masking_keeps_the_user_and_hides_a_lone_name_that_may_be_a_token() -> None:
     assert split_userinfo("https://admin:pw@h.test/a@b") == (
         "https://admin:***@h.test/a@b",
