@@ -14,6 +14,7 @@ proxy, so only IP literals are checked.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 from collections.abc import Iterable
@@ -76,17 +77,23 @@ class BlockedAddressError(OSError):
 
 
 class GuardedResolver(AbstractResolver):
-    """Answers pinned ``host:port`` itself, delegates the rest, then drops refused addresses."""
+    """Answers pinned ``host:port`` itself, delegates the rest, then drops refused addresses.
+
+    A delegate that does not answer within ``timeout_s`` fails like a resolver nobody
+    reached (``EAI_AGAIN``): a temporary failure, never "no such name".
+    """
 
     def __init__(
         self,
         policy: AddressPolicy,
         pins: Iterable[Pin] = (),
         delegate: AbstractResolver | None = None,
+        timeout_s: float | None = None,
     ) -> None:
         self._policy = policy
         self._pins = {(p.host, p.port): p.address for p in pins}
         self._delegate = delegate or DefaultResolver()
+        self._timeout_s = timeout_s
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
@@ -100,12 +107,21 @@ class GuardedResolver(AbstractResolver):
         if pinned is not None:
             answers = [_answer(host, pinned, port)]
         else:
-            answers = await self._delegate.resolve(host, port, family)
+            answers = await self._ask(host, port, family)
         allowed = [a for a in answers if blocked_reason(a["host"], self._policy) is None]
         if not allowed:
             reason = blocked_reason(answers[0]["host"], self._policy) if answers else None
             raise BlockedAddressError(f"{host} resolves to a {reason or 'no address'}")
         return allowed
+
+    async def _ask(self, host: str, port: int, family: socket.AddressFamily) -> list[ResolveResult]:
+        try:
+            async with asyncio.timeout(self._timeout_s):
+                return await self._delegate.resolve(host, port, family)
+        except TimeoutError:
+            raise socket.gaierror(
+                socket.EAI_AGAIN, f"no answer within {self._timeout_s:g} s"
+            ) from None
 
     async def close(self) -> None:
         await self._delegate.close()

@@ -37,8 +37,9 @@ from linkcheck.config import Config
 from linkcheck.inputs import StoredParse, unpack_head
 from linkcheck.kept_entries import kept_rows, rows_data
 from linkcheck.model import Outcome, Role, UrlResult
+from linkcheck.outage import Degraded
 from linkcheck.report_rows import AssessedRecord, assessed_record
-from linkcheck.unpublish import ARTICLE_FIELDS, article_link, unpublish_decision
+from linkcheck.unpublish import ARTICLE_FIELDS, article_gone, article_link, unpublish_decision
 from linkcheck.workstore import RecordRow, WorkStore, file_records
 
 # Bump when a record's entry, or what it is judged from, changes shape: kept rows then miss.
@@ -56,6 +57,11 @@ class Memory:
     changes: dict[str, Any] | None = None
     streaks: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     archived: Mapping[str, str | None] = dataclasses.field(default_factory=dict)
+    # Set when the network looked down (outage.py): then no record is flagged.
+    degraded: Degraded | None = None
+    # Article URLs that answer ok now after an answer that said gone, within the streak
+    # window: a record with published: false linking one is a candidate to publish again.
+    revived: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -78,7 +84,8 @@ def assess_records(
     copied them in), and this run's are staged for history (``WorkStore.stage_assessed``)."""
     plain = config.to_dict()
     read = json.dumps({key: plain[key] for key in ("content", "unpublish")}, sort_keys=True)
-    settings = f"{ASSESSMENT_FORMAT}|{__version__}|{read}".encode()
+    degraded = memory.degraded is not None
+    settings = f"{ASSESSMENT_FORMAT}|{__version__}|{read}|degraded={degraded}".encode()
     shared = _Shared(work.duplicate_originals(), memory, config, now, settings, work.has_twins())
     verdicts = _Verdicts(work)
     files = work.files()
@@ -131,8 +138,9 @@ def _fingerprints(
                 shared.duplicates.get(url),
                 memory.streaks.get(url) if article else None,
                 memory.archived.get(url) if article else None,
+                True if article and url in memory.revived else None,
             )
-            if extra != (None, None, None):
+            if extra != (None, None, None, None):
                 digest.update(repr((url, extra)).encode())
         prints[source] = digest.digest()
     return prints
@@ -174,15 +182,21 @@ def _assess(
     )
     article = article_link(links)
     url = article.url if article else None
-    flag, reasons, since = unpublish_decision(
-        record,
-        url,
-        results.get(url) if url else None,
-        memory.streaks.get(url) if url else None,
-        config.unpublish,
-        shared.now,
-        memory.archived.get(url) if url else None,
-    )
+    result = results.get(url) if url else None
+    gone = article_gone(article, result)
+    if gone is not None:
+        findings.append(gone)
+    flag, reasons, since = False, [], None
+    if memory.degraded is None:  # a run that could not judge flags nothing
+        flag, reasons, since = unpublish_decision(
+            record,
+            article,
+            result,
+            memory.streaks.get(url) if url else None,
+            config.unpublish,
+            shared.now,
+            memory.archived.get(url) if url else None,
+        )
     assessed = health.assess(record, links, results, findings, reasons if flag else ())
     extra = {
         "sha256": digest,
@@ -193,7 +207,10 @@ def _assess(
         link.url is None or (r := results.get(link.url)) is None or r.outcome is not Outcome.OK
         for link in links
     )
-    return assessed_record(assessed, extra, notable)
+    back = None
+    if record.published is False and article is not None and url in memory.revived:
+        back = (record.source, record.key, article.field, url or "")
+    return assessed_record(assessed, extra, notable, back)
 
 
 class _Verdicts:

@@ -2,8 +2,8 @@
 
 Pure: takes this run's verdicts and each URL's recent observations (newest
 first, as ``HistoryStore.recent_observations`` returns them) and builds the
-report's additive ``changes`` object. It also measures streaks, which the
-unpublish rule needs.
+report's additive ``changes`` object. ``Observation`` and ``Streak`` are shared
+with the unpublish rule's streaks (gone.py).
 
 Choices, written down:
 - "failing" is any of broken, unreachable, tls_error, server_error, timeout,
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from linkcheck.model import FailureKind, Outcome, UrlResult, definitively_dead
+from linkcheck.model import FailureKind, Outcome, UrlResult
 
 FAILING = frozenset(
     {
@@ -57,10 +57,7 @@ class Observation:
     status: int | None = None
     failure: FailureKind | None = None
     checked_at: datetime | None = None
-
-    @property
-    def definitively_dead(self) -> bool:
-        return definitively_dead(self.outcome, self.failure)
+    issues: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,30 +83,6 @@ def failing_streak(
         if seen.outcome not in FAILING:
             return Streak(runs, since)
         runs, since = runs + 1, seen.started_at
-    return Streak(runs, since, capped=window is not None and len(history) >= window)
-
-
-def dead_streak(
-    current: UrlResult,
-    history: Sequence[Observation],
-    now: datetime,
-    window: int | None = None,
-) -> Streak:
-    """Runs in which the URL was definitively dead, counted back to its last ``ok``.
-
-    Transient failures (timeout, 5xx, 429, bot walls, resets) neither count nor
-    break the streak: they say nothing about the page, so one flaky night
-    neither unpublishes an article nor restarts its clock. Only an ``ok`` does.
-    A run whose own result is not definitively dead has no streak at all.
-    """
-    if not current.definitively_dead:
-        return Streak(0, None)
-    runs, since = 1, current.checked_at or now
-    for seen in history:
-        if seen.outcome is Outcome.OK:
-            return Streak(runs, since)
-        if seen.definitively_dead:
-            runs, since = runs + 1, seen.started_at
     return Streak(runs, since, capped=window is not None and len(history) >= window)
 
 

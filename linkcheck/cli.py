@@ -1,8 +1,9 @@
 """argv -> Config -> run -> reports -> exit code. The only place that prints or exits.
 
 Exit codes: 0 no link fails the ``fail_on`` rule, 1 some do or an input could not
-be read, 2 usage or config errors, 130 interrupted by Ctrl-C or SIGTERM (a partial report
-is still written; interrupts.py).
+be read, 2 usage or config errors, 3 a degraded run (the network looked down: nothing
+flagged; ``unpublish --apply`` refuses its report), 130 interrupted by Ctrl-C or SIGTERM
+(a partial report is still written; interrupts.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from linkcheck.textsafe import inert
 EXIT_OK = 0
 EXIT_FAILURES = 1
 EXIT_USAGE = 2
+EXIT_DEGRADED = 3
 EXIT_INTERRUPTED = 130
 
 
@@ -76,6 +78,15 @@ def build_parser() -> argparse.ArgumentParser:
     unpublish.add_argument("--apply", action="store_true", help="change the files")
     unpublish.add_argument("--base-dir", default=None, help="where record paths are relative to")
     unpublish.add_argument("--log", default=None, help="log file (default: beside the report)")
+    unpublish.add_argument(
+        "--only", nargs="+", metavar="PATH", help="act only on these flagged records"
+    )
+    unpublish.add_argument("--skip", nargs="+", metavar="PATH", help="leave these flagged records")
+    unpublish.add_argument(
+        "--paths-from",
+        metavar="FILE",
+        help="act only on the records FILE lists (a path a line, or the HTML report's CSV)",
+    )
     return parser
 
 
@@ -173,6 +184,8 @@ def _report_and_exit_code(outcome: Any, out_dir: str | None) -> int:
         say(f"wrote {path}", keep="")
     if not report.get("complete", True):
         return EXIT_INTERRUPTED
+    if (report.get("run") or {}).get("degraded"):
+        return EXIT_DEGRADED  # nothing it says about links can be trusted tonight
     # An unreadable record is a problem found, like a dead link: CI must not stay green.
     problems = failing_count(report) + len(errors)
     return EXIT_FAILURES if problems else EXIT_OK
@@ -340,8 +353,14 @@ def cmd_runs(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_unpublish(args: argparse.Namespace, config: Config) -> int:
     from linkcheck.editing import run_unpublish
+    from linkcheck.selection import Selection, degraded_report, paths_given, select
 
     report = load_report(args.report)
+    if args.apply and degraded_report(report):
+        print(f"linkcheck: error: {args.report}: {degraded_report(report)}", file=sys.stderr)
+        return EXIT_DEGRADED
+    chosen = Selection(paths_given(args.only, args.paths_from), tuple(args.skip or ()))
+    report = select(report, chosen, args.base_dir)
     log = args.log or str(Path(args.report).with_name("unpublish.log"))
     text, problems = run_unpublish(report, args.base_dir, apply=args.apply, log_path=log)
     say(text, end="", keep="\n\t")  # a diff of record files: their text, made inert

@@ -87,6 +87,12 @@ class HttpConfig:
     allow_private: bool = True
     allow_loopback: bool = True
     allow_link_local: bool = False
+    # A run is degraded (flags nothing, exit code 3) when at least degraded_share of the
+    # hosts it contacted, and at least degraded_min_hosts, could not be reached at all.
+    degraded_min_hosts: int = 5
+    degraded_share: float = 0.5
+    # Pages known to be up, asked after the run: any that fails makes the run degraded.
+    canary_urls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -140,13 +146,17 @@ class HistoryConfig:
 
 @dataclass(frozen=True)
 class UnpublishConfig:
-    # A published record is flagged when its article link has been definitively
-    # dead for at least min_runs consecutive runs, or for min_days days.
+    # A published record is flagged when its article link says it is gone (docs/unpublish.md)
+    # for at least min_runs consecutive runs, or for min_days days.
     min_runs: int = 1
     min_days: float = 0.0
-    # Count at once, whatever min_runs says: HTTP 410 Gone, a name that no longer resolves.
+    # Count at once, whatever min_runs says: HTTP 410 Gone, a name that does not exist.
     immediate_gone: bool = True
     immediate_dns: bool = False
+    # The HTTP statuses that say an article is gone; any other answer never flags.
+    dead_statuses: tuple[int, ...] = (404, 410)
+    # Soft-dead pages (soft_404, redirect_to_home, parked_domain) flag after this many runs.
+    soft_min_runs: int = 3
 
 
 @dataclass(frozen=True)
@@ -395,6 +405,9 @@ _POSITIVE = {
     "retry.max_attempts",
     "history.retention_runs",
     "unpublish.min_runs",
+    "http.degraded_min_hosts",
+    "http.degraded_share",
+    "unpublish.soft_min_runs",
     "output.markdown_max_rows",
     "archive.timeout_s",
     "history.flap_window_runs",
@@ -439,6 +452,7 @@ _AT_MOST: Mapping[str, float] = {
     "history.flap_min_changes": 10_000,
     "history.streak_window_runs": 10_000,
     "unpublish.min_runs": 10_000,
+    "unpublish.soft_min_runs": 10_000,
     "unpublish.min_days": 36_500,
     "archive.timeout_s": 3600,
     "archive.max_concurrency": 100,
@@ -490,6 +504,22 @@ def _check_choices(config: Config, where: _Where) -> None:
             raise ConfigError(
                 f"{where('output.formats')}: output.formats: unknown format {name!r} "
                 f"(expected some of {', '.join(sorted(_FORMATS))})"
+            )
+    if config.http.degraded_share > 1:
+        raise ConfigError(
+            f"{where('http.degraded_share')}: http.degraded_share: expected a share of 1 or less, "
+            f"got {config.http.degraded_share}"
+        )
+    for url in config.http.canary_urls:
+        if not re.match(r"(?i)https?://[^/?#\s]+", url):
+            raise ConfigError(
+                f"{where('http.canary_urls')}: http.canary_urls: {url!r} is not an http(s) URL"
+            )
+    for status in config.unpublish.dead_statuses:
+        if not 400 <= status <= 599:
+            raise ConfigError(
+                f"{where('unpublish.dead_statuses')}: unpublish.dead_statuses: {status} "
+                "is not a 4xx or 5xx status"
             )
     if config.output.progress not in ("auto", "always", "never"):
         raise ConfigError(

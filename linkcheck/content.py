@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from linkcheck import images
 from linkcheck.amp import origin_of_cache_url
 from linkcheck.config import ContentConfig
-from linkcheck.freshness import cache_info
+from linkcheck.freshness import cache_info, parse_http_date
 from linkcheck.model import CacheInfo, Fetched, Role, UrlCheck, UrlResult
 
 SOFT_404 = "soft_404"
@@ -34,6 +34,9 @@ AMP_INVALID = "amp_invalid"
 CACHE_STALE = "cache_stale"
 
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+# A Date this much older than the response's arrival means a cache held the copy; less may
+# be two clocks that disagree.
+HELD_AFTER_S = 300
 # Bodies that are images whatever their Content-Type says, and those that are not.
 _BINARY_TYPES = frozenset({"application/octet-stream", "binary/octet-stream", ""})
 # Image subtypes whose magic numbers sniff_image_type knows.
@@ -138,11 +141,37 @@ def url_issues(
         issues.append(CONTENT_TYPE_MISMATCH)
     if config.amp and Role.AMP in check.roles and not _is_valid_amp(page, fetched):
         issues.append(AMP_INVALID)
-    if config.cache_stale:
-        info = cache or cache_of(fetched, config, now=now)
-        if info.fresh is False:
-            issues.append(CACHE_STALE)
+    if config.cache_stale and served_stale(fetched, check, cache or cache_of(fetched, config, now)):
+        issues.append(CACHE_STALE)
     return tuple(issues)
+
+
+def served_stale(fetched: Fetched, check: UrlCheck, cache: CacheInfo) -> bool:
+    """A copy served past its freshness: a cache said so (``Warning: 110``), or a copy a
+    cache held is older than its lifetime. A cache held it when it sent ``Age``, when its
+    ``Date`` is older than its arrival by more than clocks disagree (``HELD_AFTER``), or
+    when it is an AMP cache URL.
+
+    An origin page that forbids caching (no-store, no-cache, private) or expires at once
+    is not stale: no cache served it. The report shows it as not cacheable, no issue.
+    """
+    headers = fetched.headers
+    if any(w.strip().startswith("110") for w in headers.get("warning", "").split(",")):
+        return True
+    if cache.fresh is not False:
+        return False
+    if "age" in headers or Role.CDN_AMP in check.roles:
+        return True
+    if _held(parse_http_date(headers.get("date")), fetched.fetched_at):
+        return True
+    return origin_of_cache_url(fetched.final_url or fetched.url) is not None
+
+
+def _held(date: datetime | None, arrived: datetime | None) -> bool:
+    """A Date older than the arrival by more than disagreeing clocks explain."""
+    return (
+        date is not None and arrived is not None and (arrived - date).total_seconds() > HELD_AFTER_S
+    )
 
 
 def cache_of(fetched: Fetched, config: ContentConfig, now: datetime | None = None) -> CacheInfo:

@@ -40,6 +40,7 @@ from linkcheck.config import Config
 from linkcheck.errors import ConfigError
 from linkcheck.hosts import HostGate, HostPool, Scheduler
 from linkcheck.model import FailureKind, Fetched, Hop, UrlCheck
+from linkcheck.netfail import is_network_unreachable, resolver_failure
 from linkcheck.resolve import parse_resolve
 from linkcheck.retrying import THROTTLE_STATUSES, host_backoff_s, is_retryable, retrying
 from linkcheck.status import parse_statuses
@@ -191,7 +192,9 @@ class Client:
 
     async def __aenter__(self) -> Client:
         http = self.config.http
-        resolver = GuardedResolver(self.policy, [parse_resolve(e) for e in http.resolve])
+        resolver = GuardedResolver(
+            self.policy, [parse_resolve(e) for e in http.resolve], timeout_s=http.connect_timeout_s
+        )
         connector = aiohttp.TCPConnector(
             limit=http.max_concurrency,
             limit_per_host=http.per_host,
@@ -459,9 +462,10 @@ def describe_exception(exc: BaseException) -> tuple[FailureKind, str]:
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
         if isinstance(exc.os_error, BlockedAddressError):
             return FailureKind.BLOCKED_ADDRESS, str(exc.os_error)
-        return FailureKind.DNS, f"DNS: cannot resolve {exc.host}"
+        gone, text = resolver_failure(exc.host, exc.os_error)
+        return (FailureKind.NXDOMAIN if gone else FailureKind.DNS), text
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
-        return FailureKind.TIMEOUT, "connect timed out"
+        return FailureKind.CONNECT_TIMEOUT, "connect timed out"
     if isinstance(exc, aiohttp.SocketTimeoutError):
         return FailureKind.TIMEOUT, "read timed out"
     if isinstance(exc, TimeoutError):
@@ -469,6 +473,8 @@ def describe_exception(exc: BaseException) -> tuple[FailureKind, str]:
     if isinstance(exc, aiohttp.ClientConnectorError):
         if isinstance(exc.os_error, ConnectionRefusedError):
             return FailureKind.REFUSED, "connection refused"
+        if is_network_unreachable(exc.os_error):
+            return FailureKind.NETWORK, f"cannot connect: {exc.os_error.strerror or exc.os_error}"
         return FailureKind.OTHER, f"cannot connect: {exc.os_error.strerror or exc.os_error}"
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         return FailureKind.RESET, "server closed the connection"

@@ -19,6 +19,7 @@ Malformed values never raise; they follow the RFC's advice:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -44,7 +45,8 @@ def cache_info(
     """Freshness lifetime, current age and ``fresh`` of a response; headers with lower-case names.
 
     ``fresh`` is None when nothing tells the lifetime (no explicit expiry and no
-    Last-Modified to base a heuristic on).
+    Last-Modified to base a heuristic on), or when the response may not be cached at all
+    (``forbids_caching``): freshness does not apply to it.
     """
     response_time = _utc(response_time or now)
     request_time = _utc(request_time or response_time)
@@ -55,8 +57,11 @@ def cache_info(
         headers, directives, date_value, heuristic_fraction, status, shared
     )
     age = current_age(headers, date_value, now, response_time, request_time)
+    # A response that may not be stored (no-store, no-cache, private for a shared cache)
+    # is never fresh or stale: freshness does not apply to it.
+    cacheable = not _forbidden(directives, shared)
     return CacheInfo(
-        fresh=None if lifetime is None else lifetime > age,
+        fresh=None if lifetime is None or not cacheable else lifetime > age,
         freshness_lifetime_s=lifetime,
         age_s=age,
         etag=headers.get("etag"),
@@ -65,6 +70,21 @@ def cache_info(
         cache_control=headers.get("cache-control"),
         date=headers.get("date"),
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def forbids_caching(cache_control: str | None, shared: bool = True) -> bool:
+    """Whether a response's Cache-Control forbids a (shared) cache to serve it unchecked:
+    ``no-store``, ``no-cache`` (unqualified), or ``private`` for a shared cache.
+
+    Cached: every report entry asks it, and a site sends the same few header values."""
+    return _forbidden(parse_cache_control(cache_control or ""), shared)
+
+
+def _forbidden(directives: Mapping[str, list[str | None]], shared: bool) -> bool:
+    if _unqualified(directives, "no-store") or _unqualified(directives, "no-cache"):
+        return True
+    return shared and _unqualified(directives, "private")
 
 
 def freshness_lifetime(
@@ -76,9 +96,7 @@ def freshness_lifetime(
     shared: bool = True,
 ) -> int | None:
     """Seconds the response stays fresh (section 4.2.1); 0 when it may not be served unchecked."""
-    if _unqualified(directives, "no-store") or _unqualified(directives, "no-cache"):
-        return 0
-    if shared and _unqualified(directives, "private"):
+    if _forbidden(directives, shared):
         return 0
     for name in ("s-maxage", "max-age") if shared else ("max-age",):
         if name in directives:

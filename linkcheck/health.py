@@ -15,8 +15,9 @@ from linkcheck.model import Finding, Health, LinkRef, Outcome, Record, RecordHea
 # they say the server had trouble, not that the page is gone.
 BROKEN_OUTCOMES = frozenset({Outcome.BROKEN, Outcome.UNREACHABLE, Outcome.TLS_ERROR})
 QUIET_OUTCOMES = frozenset({Outcome.OK, Outcome.EXCLUDED, Outcome.INVALID})
-# Record-level codes that make a record broken by themselves (a link field that is no URL).
-BROKEN_CODES = frozenset({"invalid_url"})
+# Record-level codes that make a record broken by themselves: a link field that is no URL,
+# an article link that answers with a page that is not the article any more.
+BROKEN_CODES = frozenset({"invalid_url", "article_gone"})
 
 
 def link_findings(links: Sequence[LinkRef], results: Mapping[str, UrlResult]) -> list[Finding]:

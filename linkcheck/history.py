@@ -35,6 +35,7 @@ from typing import Any
 
 from linkcheck.changes import Observation
 from linkcheck.errors import LinkcheckError
+from linkcheck.gone import SOFT_CODES
 from linkcheck.model import FailureKind, Outcome, UrlResult, Validators
 from linkcheck.verdict_rows import (
     COLUMNS,
@@ -67,6 +68,8 @@ from linkcheck.verdict_rows import (
 #      re-run whose file, settings and verdicts are unchanged does not assess it again.
 #   5  url_rows: each URL's report rows for when its latest verdict is reused, so a re-run
 #      copies them instead of making ~100,000 of them again.
+#   (5) runs.state may be 'degraded': a finished run during which the network looked down
+#      (no new column, so no new version: older linkcheck reads it as not complete).
 SCHEMA_VERSION = 5
 
 SCHEMA = """
@@ -77,7 +80,7 @@ CREATE TABLE runs (
     config_digest TEXT,
     counts TEXT,                        -- JSON: the report's summary counts
     complete INTEGER NOT NULL DEFAULT 0,  -- 1 once finish_run committed
-    state TEXT NOT NULL DEFAULT 'running',  -- running | complete | incomplete
+    state TEXT NOT NULL DEFAULT 'running',  -- running | complete | incomplete | degraded
     pid INTEGER                         -- the process writing it, while running
 );
 
@@ -479,18 +482,28 @@ class HistoryStore:
         counts: Mapping[str, Any] | None = None,
         finished_at: datetime | None = None,
         assessed: Iterable[tuple[str, bytes, bytes]] = (),
+        degraded: bool = False,
     ) -> None:
-        """Second half of ``finish_run``: mark the run complete and commit its results,
-        with the files it ``assessed`` (source, fingerprint, rows; see ``assessed_files``).
+        """Second half of ``finish_run``: mark the run complete (or ``degraded``) and commit
+        its results, with the files it ``assessed`` (source, fingerprint, rows; see
+        ``assessed_files``).
 
         After ``write_run``, files the run did not read are forgotten from assessed_files.
+        A degraded run (the network looked down) keeps its results for ``linkcheck
+        history``, but it is not complete: streaks, flapping and "since the previous
+        run" never see it.
         """
         finished = iso(finished_at or datetime.now(UTC))
         try:
             self.db.execute(
-                "UPDATE runs SET finished_at = ?, counts = ?, complete = 1, state = 'complete',"
+                "UPDATE runs SET finished_at = ?, counts = ?, complete = 1, state = ?,"
                 " pid = NULL WHERE id = ?",
-                (finished, json.dumps(dict(counts or {}), sort_keys=True), run_id),
+                (
+                    finished,
+                    json.dumps(dict(counts or {}), sort_keys=True),
+                    "degraded" if degraded else "complete",
+                    run_id,
+                ),
             )
             if self._attached():
                 self.db.execute(
@@ -646,13 +659,18 @@ class HistoryStore:
         return _run_info(rows[0]) if rows else None
 
     def recent_observations(
-        self, urls: Iterable[str], runs: int = 30, before: int | None = None
+        self,
+        urls: Iterable[str],
+        runs: int = 30,
+        before: int | None = None,
+        every: bool = False,
     ) -> dict[str, list[Observation]]:
         """Each URL's results in the last ``runs`` complete runs, newest first.
 
-        Only URLs with at least one non-ok result in that window are returned:
-        a URL that is absent was ok (or unseen) throughout, which is all that
-        streaks, flapping and newly-broken/fixed need to know.
+        Only URLs with at least one non-ok result in that window are returned
+        (unless ``every``): a URL that is absent was ok (or unseen) throughout, which
+        is all that streaks, flapping and newly-broken/fixed need to know. A degraded
+        run is not complete: it is never in the window.
         """
         window = self.db.execute(
             "SELECT id, started_at FROM runs WHERE state = 'complete' AND id < ? "
@@ -664,16 +682,21 @@ class HistoryStore:
         started = dict(window)
         marks = ",".join("?" * len(started))
         ids = list(started)
+        failed = (
+            ""
+            if every
+            else f"AND w.url IN (SELECT url FROM results WHERE outcome != 'ok' "
+            f"AND run_id IN ({marks})) "
+        )
         query = (
-            "SELECT r.url, r.run_id, r.outcome, r.status, r.failure, r.checked_at "
+            "SELECT r.url, r.run_id, r.outcome, r.status, r.failure, r.checked_at, r.issues "
             "FROM temp.wanted w CROSS JOIN results r ON r.url = w.url "
-            f"WHERE r.run_id IN ({marks}) AND {_TRUSTED} AND w.url IN "
-            f"(SELECT url FROM results WHERE outcome != 'ok' AND run_id IN ({marks})) "
-            "ORDER BY r.url, r.run_id DESC"
+            f"WHERE r.run_id IN ({marks}) AND {_TRUSTED} {failed}ORDER BY r.url, r.run_id DESC"
         )
         found: dict[str, list[Observation]] = {}
         with self._wanted(urls):
-            for url, run_id, outcome, status, failure, checked in self.db.execute(query, ids + ids):
+            rows = self.db.execute(query, ids if every else ids + ids)
+            for url, run_id, outcome, status, failure, checked, issues in rows:
                 found.setdefault(url, []).append(
                     Observation(
                         run_id=run_id,
@@ -682,6 +705,7 @@ class HistoryStore:
                         status=status,
                         failure=_enum(FailureKind, failure),
                         checked_at=parse_iso(checked),
+                        issues=_issues(issues),
                     )
                 )
         return found
@@ -885,9 +909,14 @@ def _alive(pid: Any) -> bool:
 # A stored verdict row that a run could have written (the rest is treated as absent).
 _TRUSTED = trusted("r")
 # The latest verdict of a URL, when it is ok and not older than the cutoff.
+# An ok that is really a gone page (gone.SOFT_CODES) is asked again, as a failure would be:
+# each run of a soft-dead streak must be its own answer.
 _REUSABLE = (
     "CROSS JOIN results r ON r.url = s.url AND r.run_id = s.last_run_id "
-    f"WHERE r.outcome = 'ok' AND r.checked_at >= ? AND {_TRUSTED}"
+    f"WHERE r.outcome = 'ok' AND r.checked_at >= ? AND {_TRUSTED} "
+    "AND (r.issues IS NULL OR NOT ("
+    + " OR ".join(f"""r.issues LIKE '%"{code}"%'""" for code in SOFT_CODES)
+    + "))"
 )
 # What a URL was when first seen ok, as a run writes it.
 _FIRST_SEEN_TRUSTED = (
@@ -985,6 +1014,17 @@ def _result_row(run_id: int, r: UrlResult) -> tuple[Any, ...]:
     return (url, run_id, *rest)
 
 
+def _issues(text: str | None) -> tuple[str, ...]:
+    """A stored issues list; anything that is not a JSON list of strings is none."""
+    if not text:
+        return ()
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return ()
+    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+
 def _enum(kind: Any, value: str | None) -> Any:
     """The member whose value is ``value``: a dict lookup (calling an enum is slow on 100k rows)."""
     return kind._value2member_map_.get(value) if value is not None else None
@@ -1004,7 +1044,7 @@ def _run_info(row: Sequence[Any]) -> RunInfo:
         _text(finished),
         _text(digest),
         parsed if isinstance(parsed, dict) else {},
-        state if state in ("running", "complete", "incomplete") else "incomplete",
+        state if state in ("running", "complete", "incomplete", "degraded") else "incomplete",
     )
 
 

@@ -59,12 +59,18 @@ class Health(StrEnum):
 class FailureKind(StrEnum):
     """Why a transport-level failure happened; finer than the outcome.
 
-    The unpublish rule needs it: ``unreachable`` because the name does not
-    resolve or the connection is refused is definitive, a reset is not.
+    The unpublish rule needs it: a name the resolver says does not exist
+    (``nxdomain``) is evidence that a site is gone, a resolver that could not
+    answer (``dns``) is not. The degraded-run rule needs it too: ``dns``,
+    ``refused``, ``connect_timeout`` and ``network`` are failures to reach a
+    server at all, which a whole network being down looks like.
     """
 
-    DNS = "dns"
+    NXDOMAIN = "nxdomain"  # the resolver answered: no such name
+    DNS = "dns"  # the resolver could not answer: temporary failure, SERVFAIL, unreachable
     REFUSED = "refused"
+    NETWORK = "network"  # network or host unreachable: no route to the server
+    CONNECT_TIMEOUT = "connect_timeout"
     RESET = "reset"
     REDIRECT_LOOP = "redirect_loop"
     TOO_MANY_REDIRECTS = "too_many_redirects"
@@ -73,16 +79,6 @@ class FailureKind(StrEnum):
     BLOCKED_ADDRESS = "blocked_address"
     EXCLUDED = "excluded"
     OTHER = "other"
-
-
-def definitively_dead(outcome: Outcome, failure: FailureKind | None) -> bool:
-    """Gone for sure: a 4xx, or a name that does not resolve, or a refused connection.
-
-    Timeouts, 5xx, 429 and bot walls never count: they say nothing about the page.
-    """
-    if outcome is Outcome.BROKEN:
-        return True
-    return outcome is Outcome.UNREACHABLE and failure in (FailureKind.DNS, FailureKind.REFUSED)
 
 
 # ---------------------------------------------------------------- records
@@ -269,10 +265,6 @@ class UrlResult:
     @property
     def permanent_redirect(self) -> bool:
         return any(h.status in (301, 308) for h in self.redirects)
-
-    @property
-    def definitively_dead(self) -> bool:
-        return definitively_dead(self.outcome, self.failure)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ _LINKEDIN_WALL = 999
 
 _FAILURE_OUTCOME = {
     FailureKind.TIMEOUT: Outcome.TIMEOUT,
+    FailureKind.CONNECT_TIMEOUT: Outcome.TIMEOUT,
     FailureKind.TLS: Outcome.TLS_ERROR,
     FailureKind.EXCLUDED: Outcome.EXCLUDED,
     FailureKind.BLOCKED_ADDRESS: Outcome.EXCLUDED,

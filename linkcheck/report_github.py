@@ -12,7 +12,7 @@ from itertools import islice
 from typing import Any
 
 from linkcheck.report_source import Report, as_report
-from linkcheck.report_view import iter_failing_links
+from linkcheck.report_view import degraded, degraded_text, iter_failing_links
 from linkcheck.textsafe import inert
 
 
@@ -40,9 +40,16 @@ def github_annotations(report: Report | Mapping[str, Any], limit: int | None = N
 
 
 def iter_annotations(report: Report | Mapping[str, Any]) -> Iterator[str]:
-    """``github_annotations`` as a stream: one line at a time, records read once."""
+    """``github_annotations`` as a stream: one line at a time, records read once.
+
+    A degraded run gives one ``::error`` saying so, instead of one per failing link: with
+    the network down every link fails, and none of those says anything about the site.
+    """
     report = as_report(report)
-    for fl in iter_failing_links(report):
+    down = degraded(report)
+    if down:
+        yield command("error", degraded_text(down), title="linkcheck: degraded run")
+    for fl in () if down else iter_failing_links(report):
         yield command(
             "error",
             f"{fl.field} ({fl.role}): {fl.url} -> {fl.outcome}: {fl.why}",

@@ -47,6 +47,8 @@ from linkcheck.report_view import (
     Anchors,
     HostStats,
     batches,
+    degraded,
+    degraded_text,
     fail_on,
     host_of,
     record_key,
@@ -268,7 +270,9 @@ def build_view(report: Report | Mapping[str, Any]) -> dict[str, Any]:
         "unpublish_count": record_pass.flagged_count,
         "unpub_rows": UNPUB_ROWS,
         "changes": report.get("changes"),
+        "degraded": degraded_text(down) if (down := degraded(report)) else None,
         "errors": list(report.get("errors") or ()),
+        "republish": [r for r in report.get("republish") or () if isinstance(r, Mapping)],
         "outcome_chart": _bar_chart(by_outcome, "Outcomes"),
         "host_chart": _host_chart(hosts, failing),
         "ssr_records": ssr_records,
@@ -418,12 +422,20 @@ def url_script_parts(u: Mapping[str, Any]) -> tuple[str, str]:
     age, lifetime = cache_info.get("age_s"), cache_info.get("freshness_lifetime_s")
     anchor = url_anchor(u["url"])
     from_cache = int(bool(u.get("from_cache")))
-    if _plain_int(age) and _plain_int(lifetime):
+    cacheable = cache_info.get("cacheable")
+    if _plain_int(age) and _plain_int(lifetime) and cacheable in _BOOL_JSON:
         # What embed_json writes for these, without encoding (1 of 2 encodes per URL).
-        tail = f'{from_cache},"{anchor}",{_int_json(age)},{_int_json(lifetime)}]'
+        tail = (
+            f'{from_cache},"{anchor}",{_int_json(age)},{_int_json(lifetime)},'
+            f"{_BOOL_JSON[cacheable]}]"
+        )
     else:
-        tail = embed_json([from_cache, anchor, age, lifetime])[1:]
+        tail = embed_json([from_cache, anchor, age, lifetime, cacheable])[1:]
     return embed_json(head)[:-1], tail
+
+
+# JSON of the values ``cache.cacheable`` takes (a dict: bool and None are hashable).
+_BOOL_JSON = {True: "true", False: "false", None: "null"}
 
 
 def _plain_int(value: Any) -> bool:

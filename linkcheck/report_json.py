@@ -21,6 +21,7 @@ import orjson
 
 from linkcheck import __version__
 from linkcheck.credentials import mask_text
+from linkcheck.freshness import forbids_caching
 from linkcheck.model import (
     CacheInfo,
     FailureKind,
@@ -48,6 +49,7 @@ class RunInfo:
     requests: int
     complete: bool = True
     skipped_files: int = 0
+    degraded: Mapping[str, Any] | None = None  # outage.Degraded.to_dict(), when degraded
     # The input paths as given (a glob: its folder part): unpublish edits only under them.
     roots: tuple[str, ...] = ()
 
@@ -86,6 +88,7 @@ def report_head(
     summary: Mapping[str, Any],
     changes: Mapping[str, Any] | None,
     errors: Sequence[RecordError],
+    republish: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, Any]:
     """Every top-level key of the report but the two big lists."""
     return {
@@ -99,9 +102,11 @@ def report_head(
             "duration_s": round((run.finished_at - run.started_at).total_seconds(), 3),
             "config": dict(run.config),
             "roots": list(run.roots),
+            "degraded": dict(run.degraded) if run.degraded else None,
         },
         "summary": dict(summary),
         "changes": dict(changes) if changes is not None else None,
+        "republish": [dict(entry) for entry in republish],
         "errors": [
             {"source": e.source, "line": e.line, "message": mask_text(e.message)} for e in errors
         ],
@@ -144,6 +149,7 @@ def url_entry_from_row(
      cache_control, _, issues, attempts, cached) = row  # fmt: skip
     hops = json.loads(redirects) if redirects else ()
     moment = parse_iso(checked)
+    fresh_value = None if fresh is None else bool(fresh)
     return {
         "url": url,
         "outcome": outcome if outcome in _OUTCOMES else Outcome.INVALID.value,
@@ -159,13 +165,14 @@ def url_entry_from_row(
         "requests": requests,
         "from_cache": bool(cached) if from_cache is None else from_cache,
         "cache": {
-            "fresh": None if fresh is None else bool(fresh),
+            "fresh": fresh_value,
             "freshness_lifetime_s": lifetime,
             "age_s": age,
             "etag": etag,
             "last_modified": last_modified,
             "expires": expires,
             "cache_control": cache_control,
+            "cacheable": cacheable(cache_control, fresh_value, lifetime),
         },
         "issues": list(json.loads(issues)) if issues else [],
         "referrers": referrers,
@@ -190,7 +197,18 @@ def _cache_entry(cache: CacheInfo | None) -> dict[str, Any]:
         "last_modified": cache.last_modified,
         "expires": cache.expires,
         "cache_control": cache.cache_control,
+        "cacheable": cacheable(cache.cache_control, cache.fresh, cache.freshness_lifetime_s),
     }
+
+
+def cacheable(cache_control: str | None, fresh: bool | None, lifetime: int | None) -> bool | None:
+    """``cache.cacheable``: False when the response forbids caching (no-store, no-cache,
+    private), None when nothing is known of its caching, else True."""
+    if forbids_caching(cache_control):
+        return False
+    if cache_control is None and fresh is None and lifetime is None:
+        return None
+    return True
 
 
 def record_entry(record: RecordHealth) -> dict[str, Any]:

@@ -24,6 +24,8 @@ from linkcheck.report_view import (
     FailingLink,
     Spool,
     batches,
+    degraded,
+    degraded_text,
     record_key,
     records_with_failing_links,
 )
@@ -55,6 +57,9 @@ def junit_pieces(report: Report) -> Iterator[str]:
     suite.set("timestamp", xml_safe(run.get("started_at", "")))
     spool = Spool()
     tests = failures = 0
+    down = degraded(report)
+    if down:  # first, as an error of the run itself: the network looked down
+        spool.write(_CASE_INDENT + _degraded_case(degraded_text(down)))
     for batch in batches(records_with_failing_links(report)):
         cases = [_record_case(record, links) for record, links in batch]
         failures += sum(failed for _, failed in cases)
@@ -63,16 +68,17 @@ def junit_pieces(report: Report) -> Iterator[str]:
     errors = report.get("errors") or ()
     for entry in errors:
         spool.write(_CASE_INDENT + _error_case(entry))
-    suite.set("tests", str(tests + len(errors)))
+    errored = len(errors) + bool(down)
+    suite.set("tests", str(tests + errored))
     suite.set("failures", str(failures))
-    suite.set("errors", str(len(errors)))
+    suite.set("errors", str(errored))
     suite.set("skipped", "0")
     suites = ET.Element("testsuites", name="linkcheck")
     for key in ("tests", "failures", "errors"):
         suites.set(key, suite.get(key) or "0")
     yield '<?xml version="1.0" encoding="UTF-8"?>\n'
     yield _start_tag(suites) + "\n  "
-    if tests + len(errors):
+    if tests + errored:
         yield _start_tag(suite)
         yield from spool.chunks()
         yield "\n  </testsuite>"
@@ -123,6 +129,13 @@ def _record_case(record: Mapping[str, Any], links: list[FailingLink]) -> tuple[s
         )
     )
     return _case_text(case), True
+
+
+def _degraded_case(text: str) -> str:
+    case = ET.Element("testcase", classname="linkcheck", name="network")
+    error = ET.SubElement(case, "error", message="degraded run", type="degraded_run")
+    error.text = xml_safe(text)
+    return _case_text(case)
 
 
 def _error_case(entry: Mapping[str, Any]) -> str:

@@ -19,6 +19,8 @@ from linkcheck.report_view import (
     HEALTHS,
     OUTCOMES,
     FailingLink,
+    degraded,
+    degraded_text,
     fail_on,
     records_with_failing_links,
     safe_href,
@@ -53,11 +55,14 @@ def render_markdown(report: Report | Mapping[str, Any], max_rows: int = 50) -> s
     seen = _Seen(max_rows)
     for record, links in records_with_failing_links(report, every=False):
         seen.add(record, links)
+    down = degraded(report)
     parts = [
+        f"> **{md_text(degraded_text(down))}**" if down else "",
         _header(report),
         _counts(report),
         _changes(report.get("changes")),
         _unpublish(seen, max_rows),
+        _republish(report, max_rows),
         _failing(seen, max_rows),
         _errors(report, max_rows),
     ]
@@ -161,6 +166,24 @@ def _unpublish(seen: _Seen, max_rows: int) -> str:
         lines.append(line)
     if seen.flagged_count > max_rows:
         lines.append(f"- … {seen.flagged_count - max_rows} more")
+    return "\n".join(lines)
+
+
+def _republish(report: Report, max_rows: int) -> str:
+    found = [r for r in report.get("republish") or () if isinstance(r, Mapping)]
+    if not found:
+        return ""
+    lines = [
+        f"### Candidates to publish again ({len(found)})",
+        "",
+        "`published: false`, and the article link answers again after answering gone:",
+        "",
+    ]
+    for r in found[:max_rows]:
+        where = md_code(r.get("record") or r.get("source") or "")
+        lines.append(f"- {where} {md_code(r.get('field') or '')} {md_url(r.get('url'))}")
+    if len(found) > max_rows:
+        lines.append(f"- … {len(found) - max_rows} more")
     return "\n".join(lines)
 
 

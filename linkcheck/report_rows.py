@@ -68,6 +68,7 @@ def write_report_rows(
 
     by_health: Counter[str] = Counter()
     links = unpublish = count = 0
+    republish: list[dict[str, str]] = []
 
     def record_texts() -> Iterator[tuple[bytes, bool]]:
         nonlocal links, unpublish, count
@@ -76,6 +77,8 @@ def write_report_rows(
             links += item.links
             unpublish += item.unpublish
             count += 1
+            if item.republish:
+                republish.append(dict(zip(REPUBLISH_KEYS, item.republish, strict=True)))
             yield item.text, item.notable
 
     insert_records(db, record_texts())
@@ -91,7 +94,12 @@ def write_report_rows(
         from_cache=from_cache,
         errors=len(errors),
     )
-    return work.report(report_head(run, summary, changes, errors))
+    summary["republish"] = len(republish)
+    return work.report(report_head(run, summary, changes, errors, republish))
+
+
+# An entry of the report's ``republish`` list, as AssessedRecord.republish holds it.
+REPUBLISH_KEYS = ("source", "record", "field", "url")
 
 
 class AssessedRecord(NamedTuple):
@@ -103,14 +111,21 @@ class AssessedRecord(NamedTuple):
     health: str
     links: int
     unpublish: bool
+    # (source, record, field, url) when the record is a candidate to publish again.
+    republish: tuple[str, str, str, str] | None = None
 
 
 def assessed_record(
-    record: RecordHealth, extra: Mapping[str, Any], notable: bool
+    record: RecordHealth,
+    extra: Mapping[str, Any],
+    notable: bool,
+    republish: tuple[str, str, str, str] | None = None,
 ) -> AssessedRecord:
     """``record``'s entry with the ``extra`` fields the pipeline adds, as written."""
     text = entry_text({**record_entry(record), **extra})
-    return AssessedRecord(text, notable, record.health.value, len(record.links), record.unpublish)
+    return AssessedRecord(
+        text, notable, record.health.value, len(record.links), record.unpublish, republish
+    )
 
 
 def listed_entry(result: UrlResult, referrers: int) -> dict[str, Any]:

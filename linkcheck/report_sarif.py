@@ -21,7 +21,14 @@ import orjson
 
 from linkcheck.output import write_chunks
 from linkcheck.report_source import Report, as_report
-from linkcheck.report_view import FailingLink, Spool, batches, iter_failing_links
+from linkcheck.report_view import (
+    FailingLink,
+    Spool,
+    batches,
+    degraded,
+    degraded_text,
+    iter_failing_links,
+)
 
 # Where the results list goes in the log's text; indent of a result's lines in it.
 _MARK = "@@linkcheck-sarif-results@@"
@@ -85,6 +92,7 @@ def sarif_pieces(report: Report) -> Iterator[str]:
     if errors:
         used.add("unreadable_input")
     tool = report.get("tool", {})
+    down = degraded(report)
     log = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -98,6 +106,7 @@ def sarif_pieces(report: Report) -> Iterator[str]:
                         "rules": [_rule(code) for code in sorted(used)],
                     }
                 },
+                **({"invocations": _degraded_invocation(down)} if down else {}),
                 "results": _MARK,
             }
         ],
@@ -112,6 +121,12 @@ def sarif_pieces(report: Report) -> Iterator[str]:
     yield "".join(_item(count + i, r) for i, r in enumerate(_error_results(errors)))
     count += len(errors)
     yield ("\n" + _INDENT[:-2] + "]" if count else "[]") + after + "\n"
+
+
+def _degraded_invocation(down: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The run did not succeed: the network looked down (SARIF's place for that)."""
+    notice = {"level": "error", "message": {"text": degraded_text(down)}}
+    return [{"executionSuccessful": False, "toolExecutionNotifications": [notice]}]
 
 
 def _item(position: int, result: Mapping[str, Any]) -> str:

@@ -36,6 +36,7 @@ TOP_LEVEL = (
     "changes",
     "urls",
     "records",
+    "republish",
     "errors",
 )
 LISTS = ("urls", "records")

@@ -20,6 +20,8 @@ from linkcheck.report_source import Report, as_report
 from linkcheck.report_view import (
     OUTCOMES,
     FailingLink,
+    degraded,
+    degraded_text,
     fail_on,
     records_with_failing_links,
     report_host_stats,
@@ -49,7 +51,9 @@ def render_terminal_summary(
 
     failing = fail_on(report)
     s = report.get("summary", {})
-    lines = [
+    down = degraded(report)
+    lines = [paint(clean(degraded_text(down), 400), "red")] if down else []
+    lines += [
         paint("linkcheck", "bold") + f": {s.get('records', 0)} records, {s.get('links', 0)} links, "
         f"{s.get('unique_urls', 0)} unique URLs, {s.get('requests', 0)} requests in "
         f"{float(report.get('run', {}).get('duration_s') or 0):.1f} s"
@@ -71,6 +75,7 @@ def render_terminal_summary(
     lines += _worst_records(seen, worst, paint)
     lines += _worst_hosts(report, failing, top)
     lines += _unpublish(seen, top, paint)
+    lines += _republish(report, top)
     if report.get("errors"):
         lines.append(f"{len(report['errors'])} inputs could not be read:")
         lines += [
@@ -141,6 +146,20 @@ def _worst_hosts(report: Report, failing, top: int) -> list[str]:
         lines += [
             f"  {h.slowest_ms:>6} ms max, {h.avg_ms:>5} ms avg  {clean(h.host, 60)}" for h in slow
         ]
+    return lines
+
+
+def _republish(report: Report, top: int) -> list[str]:
+    found = [r for r in report.get("republish") or () if isinstance(r, Mapping)]
+    if not found:
+        return []
+    lines = [f"{len(found)} unpublished records whose article link answers again:"]
+    lines += [
+        f"  {clean(r.get('record') or r.get('source'), 70)}  {clean(r.get('url'), 60)}"
+        for r in found[:top]
+    ]
+    if len(found) > top:
+        lines.append(f"  … {len(found) - top} more")
     return lines
 
 

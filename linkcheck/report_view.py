@@ -87,6 +87,22 @@ def fail_on(report: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(DEFAULT_FAIL_ON)
 
 
+def degraded(report: Report | Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """``run.degraded`` of a report, when the run could not judge (the network looked down)."""
+    run = report.get("run")
+    found = run.get("degraded") if isinstance(run, Mapping) else None
+    return found if isinstance(found, Mapping) else None
+
+
+def degraded_text(found: Mapping[str, Any]) -> str:
+    """What every output says first about a degraded run, in one line."""
+    return (
+        f"Degraded run, the network looked down: {found.get('reason') or 'no reason given'}. "
+        "Nothing was flagged to unpublish and tonight's failures count in no streak; "
+        "check the network and run again."
+    )
+
+
 def url_index(report: Report | Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
     """Every URL entry by URL: for small reports and tests only (it holds the whole list)."""
     return {u["url"]: u for u in as_report(report).urls()}

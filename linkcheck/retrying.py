@@ -1,9 +1,10 @@
 """What is worth retrying, and how long to wait: one predicate, one wait, one stop.
 
-Only transient failures are retried: a reset connection, a timeout, 429 and 5xx
-(except 501, "not implemented", which no retry will change). DNS failures, a
-refused connection, TLS errors, redirect loops and every other 4xx are answers,
-not accidents. A bot wall is never retried (asking again does not help).
+Only transient failures are retried: a reset connection, a timeout, a resolver
+that could not answer, an unreachable network, 429 and 5xx (except 501, "not
+implemented", which no retry will change). A name the resolver says does not
+exist, a refused connection, TLS errors, redirect loops and every other 4xx are
+answers, not accidents. A bot wall is never retried (asking again does not help).
 
 Waits: ``Retry-After`` (seconds or an HTTP date) when the server sent one,
 else exponential back-off with jitter. A ``Retry-After`` longer than
@@ -25,7 +26,16 @@ from linkcheck.config import RetryConfig
 from linkcheck.model import FailureKind, Fetched
 from linkcheck.outcome import bot_wall
 
-TRANSIENT_FAILURES = frozenset({FailureKind.RESET, FailureKind.TIMEOUT, FailureKind.OTHER})
+TRANSIENT_FAILURES = frozenset(
+    {
+        FailureKind.RESET,
+        FailureKind.TIMEOUT,
+        FailureKind.CONNECT_TIMEOUT,
+        FailureKind.DNS,  # the resolver could not answer; "no such name" is an answer
+        FailureKind.NETWORK,
+        FailureKind.OTHER,
+    }
+)
 THROTTLE_STATUSES = frozenset({429, 503})
 
 

@@ -27,7 +27,7 @@ from linkcheck.report_source import entry_text
 from linkcheck.report_view import host_of
 from linkcheck.verdict_rows import COLUMNS, column_list
 
-ROWS_FORMAT = f"url-rows-1 linkcheck {__version__}"
+ROWS_FORMAT = f"url-rows-2 linkcheck {__version__}"
 # Stands for the referrer count while the rows are made, and is cut out of them.
 _MARK = 987_654_321_012
 _ATTEMPTS = COLUMNS.index("attempts")

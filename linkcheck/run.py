@@ -17,24 +17,26 @@ import contextlib
 import dataclasses
 import itertools
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from linkcheck import content, interrupts, loop, recordchecks
 from linkcheck.archive import lookup_archives
 from linkcheck.assessment import Memory, assess_records
-from linkcheck.changes import FAILING, compute_changes, dead_streak
+from linkcheck.changes import FAILING, Observation, compute_changes
 from linkcheck.collect import collect_into
 from linkcheck.config import Config
 from linkcheck.credentials import has_userinfo, masked_fetched
 from linkcheck.errors import LinkcheckError
 from linkcheck.fetch import fetch_all
+from linkcheck.gone import SOFT_CODES, GoneRule, clean_ok, gone_streak
 from linkcheck.history import HistoryStore, open_history, storage_error
 from linkcheck.model import Fetched, Outcome, Role, UrlCheck, UrlResult
+from linkcheck.outage import CONNECTION_FAILURES, Degraded, host_counts, judge_run
 from linkcheck.outcome import judge
 from linkcheck.report_json import RunInfo, url_entry_from_row
 from linkcheck.report_rows import UrlRows, write_report_rows
@@ -175,16 +177,18 @@ async def _check(
             twin_checks, len(twin_checks), work, config, store, progress, "https twins"
         )
     complete = fetched.complete and twin_fetched.complete
+    canaries = await ask_canaries(config) if complete else []
     await _finish(staging)
     finished = now or datetime.now(UTC)
-    memory = await recall(store, run_id, work, config, finished)
+    memory = await recall(store, run_id, work, config, finished, canaries)
     run = RunInfo(
         started_at=started,
         finished_at=finished,
         config=config.to_dict(),
-        requests=fetched.requests + twin_fetched.requests,
+        requests=fetched.requests + twin_fetched.requests + sum(c.requests for c in canaries),
         complete=complete,
         skipped_files=len(read.skipped_files),
+        degraded=memory.degraded.to_dict() if memory.degraded else None,
         roots=tuple(input_roots(paths)),
     )
     writing = _start_writing(store, run_id, work, finished) if complete else None
@@ -194,7 +198,9 @@ async def _check(
         output.report = write_report_rows(work, run, read.errors, memory.changes, records, url_rows)
         if store is not None and run_id is not None and writing is not None:
             writing.result()  # the writer's error, if any, is raised here
-            output.finish = _completing(store, run_id, output.report, work, config, finished)
+            output.finish = _completing(
+                store, run_id, output, config, finished, memory.degraded is not None
+            )
     except BaseException:
         _abandon_writing(store, writing)
         raise
@@ -203,15 +209,20 @@ async def _check(
 def _completing(
     store: HistoryStore,
     run_id: int,
-    report: StoredReport,
-    work: WorkStore,
+    output: CheckOutput,
     config: Config,
     finished: datetime,
+    degraded: bool,
 ) -> Callable[[], None]:
-    """What marks the run complete in history (its verdicts are written, not committed)."""
+    """What marks the run complete (or degraded) in history: its verdicts are written,
+    not yet committed."""
+    report, work = output.report, output.work
+    assert work is not None
 
     def complete() -> None:
-        store.complete_run(run_id, report["summary"], finished, work.assessed_now())
+        store.complete_run(
+            run_id, report["summary"], finished, work.assessed_now(), degraded=degraded
+        )
         store.prune(
             config.history.retention_runs,
             timedelta(days=config.history.parse_cache_max_age_days),
@@ -437,41 +448,93 @@ def _unchanged(result: UrlResult, before: UrlResult) -> UrlResult:
 # ---------------------------------------------------------------- memory
 
 
+async def ask_canaries(config: Config) -> list[UrlResult]:
+    """The verdicts on ``http.canary_urls``, pages known to be up (outage.py)."""
+    urls = list(dict.fromkeys(config.http.canary_urls))
+    if not urls:
+        return []
+    checks = [UrlCheck(url, frozenset({Role.OTHER})) for url in urls]
+    accept = parse_accept(config.http.accept)
+    answers = await fetch_all(checks, config, want_body=lambda _: False)
+    return [judge(got, item, accept) for got, item in zip(answers, checks, strict=True)]
+
+
 async def recall(
     store: HistoryStore | None,
     run_id: int | None,
     work: WorkStore,
     config: Config,
     now: datetime,
+    canaries: Sequence[UrlResult] = (),
 ) -> Memory:
-    """History's view of this run's verdicts; only failing URLs and URLs with a failing past
-    are held in memory (every other URL has no change, streak or archive to report)."""
-    streaks: dict[str, Any] = {}
-    changes = None
+    """History's view of this run's verdicts, and whether the run could judge at all; only
+    failing URLs and URLs with a failing past are held in memory (every other URL has no
+    change, streak or archive to report)."""
+    window = config.history.streak_window_runs
+    recent: dict[str, list[Observation]] = {}
     if store is not None:
-        recent = store.recent_observations(
-            work.listed_keys(), config.history.streak_window_runs, before=run_id
-        )
-        relevant = work.listed_where({o.value for o in FAILING}, recent.keys())
-        previous = store.previous_run(before=run_id)
-        changes = compute_changes(
-            {"id": previous.id, "started_at": previous.started_at} if previous else None,
-            relevant,
-            recent,
-            now,
-            config.history.flap_window_runs,
-            config.history.flap_min_changes,
-            config.history.streak_window_runs,
-        )
-        streaks = {
-            url: dead_streak(result, recent.get(url, ()), now, config.history.streak_window_runs)
-            for url, result in relevant.items()
-            if result.definitively_dead
-        }
+        recent = store.recent_observations(work.listed_keys(), window, before=run_id)
+    degraded = degraded_run(work, recent, canaries, config)
+    memory = Memory(degraded=degraded)
+    if store is not None:
+        memory = _remembered(store, run_id, work, config, now, recent, degraded)
         store.first_seen_into(work.path)
-    archived: dict[str, str | None] = {}
-    if config.archive.enabled:
+    if config.archive.enabled and degraded is None:
+        rule = GoneRule.of(config.unpublish)
         dying = work.listed_where({Outcome.BROKEN.value, Outcome.UNREACHABLE.value}, ())
-        dead = [url for url, r in dying.items() if r.definitively_dead]
+        dead = [url for url, r in dying.items() if rule.of_result(r) is not None]
         archived = await lookup_archives(dead, config.archive, user_agent=config.user_agent)
-    return Memory(changes, streaks, archived)
+        memory = dataclasses.replace(memory, archived=archived)
+    return memory
+
+
+def _remembered(
+    store: HistoryStore,
+    run_id: int | None,
+    work: WorkStore,
+    config: Config,
+    now: datetime,
+    recent: dict[str, list[Observation]],
+    degraded: Degraded | None,
+) -> Memory:
+    """What changed, each gone article link's streak, and the article links back from gone
+    (``recent``: history's observations of the URLs with a failing past)."""
+    rule = GoneRule.of(config.unpublish)
+    window = config.history.streak_window_runs
+    relevant = work.listed_where({o.value for o in FAILING}, recent.keys(), SOFT_CODES)
+    previous = store.previous_run(before=run_id)
+    changes = compute_changes(
+        {"id": previous.id, "started_at": previous.started_at} if previous else None,
+        relevant,  # a soft-dead page not failing before changes nothing there
+        recent,
+        now,
+        config.history.flap_window_runs,
+        config.history.flap_min_changes,
+        window,
+    )
+    gone = {url: r for url, r in relevant.items() if rule.of_result(r) is not None}
+    # A page gone soft may have no failing past: its ok-looking runs count too.
+    unseen = [url for url in gone if url not in recent]
+    recent.update(store.recent_observations(unseen, window, before=run_id, every=True))
+    streaks = {
+        url: gone_streak(r, recent.get(url, ()), rule, now, window) for url, r in gone.items()
+    }
+    revived = frozenset(
+        url
+        for url, result in relevant.items()
+        if clean_ok(result.outcome, result.issues)
+        and any(rule.of_observation(seen) is not None for seen in recent.get(url, ()))
+    )
+    return Memory(changes, streaks, degraded=degraded, revived=revived)
+
+
+def degraded_run(
+    work: WorkStore,
+    recent: Mapping[str, Sequence[Observation]],
+    canaries: Sequence[UrlResult],
+    config: Config,
+) -> Degraded | None:
+    """Whether the network looked down during the run (outage.py), from the hosts it asked."""
+    kinds = {kind.value for kind in CONNECTION_FAILURES}
+    hosts = host_counts(work.host_answers(kinds), work.failed_by_host(kinds), recent)
+    return judge_run(hosts, canaries, config.http.degraded_min_hosts, config.http.degraded_share)

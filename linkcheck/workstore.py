@@ -396,16 +396,18 @@ class WorkStore:
         return (url for (url,) in _paged(rows))
 
     def listed_where(
-        self, outcomes: Collection[str], urls: Collection[str]
+        self, outcomes: Collection[str], urls: Collection[str], issues: Collection[str] = ()
     ) -> dict[str, UrlResult]:
-        """The listed verdicts (invalid links included) whose outcome is one of ``outcomes``
-        or whose key is one of ``urls``: history's few URLs of interest, not all of them."""
+        """The listed verdicts (invalid links included) whose outcome is one of ``outcomes``,
+        whose key is one of ``urls``, or that are ``ok`` with one of ``issues``: history's
+        few URLs of interest, not all of them (one pass over the verdicts)."""
         self.flush()
         marks = ",".join("?" * len(outcomes))
+        coded = "".join(" OR (r.outcome = 'ok' AND r.issues LIKE ?)" for _ in issues)
         rows = self.db.execute(
             f"SELECT {column_list('r.')}, r.requests, r.referrers FROM results r "
-            f"JOIN urls u ON u.url = r.url WHERE r.outcome IN ({marks})",
-            list(outcomes),
+            f"JOIN urls u ON u.url = r.url WHERE r.outcome IN ({marks}){coded}",
+            [*outcomes, *(f'%"{code}"%' for code in issues)],
         )
         found = {row[0]: _verdict(row) for row in _paged(rows)}
         listed = self.results_for(urls)
@@ -414,6 +416,30 @@ class WorkStore:
             if row[0] in urls or "invalid" in outcomes:
                 found[row[0]] = _verdict(row[2:])
         return found
+
+    def host_answers(self, failures: Collection[str]) -> dict[str, bool]:
+        """Each host asked this run (a request tried, not reused or excluded): whether any
+        of its URLs got past the ``failures`` (connection-level) to some answer."""
+        self.flush()
+        marks = ",".join("?" * len(failures))
+        rows = self.db.execute(
+            "SELECT u.host, max(r.failure IS NULL OR r.failure NOT IN "
+            f"({marks})) FROM results r JOIN urls u ON u.url = r.url "
+            "WHERE r.attempts > 0 GROUP BY u.host",
+            list(failures),
+        )
+        return {host: bool(answered) for host, answered in rows}
+
+    def failed_by_host(self, failures: Collection[str]) -> Iterator[tuple[str, str]]:
+        """(host, url) of each URL asked this run that ended in one of ``failures``."""
+        self.flush()
+        marks = ",".join("?" * len(failures))
+        rows = self.db.execute(
+            "SELECT u.host, r.url FROM results r JOIN urls u ON u.url = r.url "
+            f"WHERE r.attempts > 0 AND r.failure IN ({marks})",
+            list(failures),
+        )
+        return _paged(rows)
 
     def _is_url(self, url: str) -> bool:
         return self.db.execute("SELECT 1 FROM urls WHERE url = ?", (url,)).fetchone() is not None

@@ -243,3 +243,49 @@ def test_100k_urls_open_and_respond_in_time(browser, tmp_path):
         assert opened.console == []
     finally:
         opened.close()
+
+
+def _export(page) -> list[dict[str, str]]:
+    """Click the export button; the downloaded CSV's rows."""
+    import csv
+
+    with page.expect_download() as download:
+        page.click("#export")
+    assert download.value.suggested_filename.startswith("linkcheck-")
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    return list(csv.DictReader(text.splitlines()))
+
+
+def test_flagged_filter_and_csv_export_of_the_current_view(browser, report, tmp_path):
+    import copy
+
+    report = copy.deepcopy(report)
+    formula = '=HYPERLINK("http://evil.test","x")'
+    report["records"][0].update(title=formula, unpublish=True, unpublish_reasons=["r"])
+    opened = Opened(browser, _write(tmp_path, report))
+    page = opened.page
+    try:
+        page.select_option("#f-scope", "flagged")
+        flagged = [r for r in report["records"] if r["unpublish"]]
+        _wait_status(page, f"of {len(flagged)} records")
+        rows = _export(page)
+        assert sorted(r["record"] for r in rows) == sorted(r["record"] for r in flagged)
+        assert {r["unpublish"] for r in rows} == {"yes"}
+        titles = {r["title"] for r in rows}
+        assert "'" + formula in titles and HOSTILE_TITLE in titles  # text, never a formula
+        # Every row of the view, not one page: all 600 URLs.
+        page.click("button[data-view='urls']")
+        page.select_option("#f-scope", "all")
+        _wait_status(page, f"of {len(report['urls'])} urls")
+        assert [r["url"] for r in _export(page)] == [u["url"] for u in _url_order(report)]
+        assert opened.console == [] and opened.requests == [opened.url]
+    finally:
+        opened.close()
+
+
+def _url_order(report: dict) -> list[dict]:
+    """The URL view's default order: failing first, then most referrers, then as listed."""
+    fail = set(report["run"]["config"]["output"]["fail_on"])
+    indexed = list(enumerate(report["urls"]))
+    indexed.sort(key=lambda p: (p[1]["outcome"] not in fail, -p[1]["referrers"], p[0]))
+    return [u for _, u in indexed]

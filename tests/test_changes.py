@@ -7,11 +7,10 @@ from datetime import UTC, datetime, timedelta
 from linkcheck.changes import (
     Observation,
     compute_changes,
-    dead_streak,
     failing_streak,
     is_flapping,
 )
-from linkcheck.model import FailureKind, Outcome, UrlResult
+from linkcheck.model import Outcome, UrlResult
 
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
 OK, BROKEN, TIMEOUT = Outcome.OK, Outcome.BROKEN, Outcome.TIMEOUT
@@ -71,20 +70,6 @@ def test_flapping_counts_switches_between_ok_and_failing_in_the_window() -> None
     assert compute_changes(None, {"https://a.test/": now(OK)}, recent, NOW)["flapping"] == [
         "https://a.test/"
     ]
-
-
-def test_a_dead_streak_skips_transient_failures_and_ends_at_ok() -> None:
-    gone = now(BROKEN, status=410)
-    streak = dead_streak(gone, history(TIMEOUT, BROKEN, Outcome.SERVER_ERROR, BROKEN, OK), NOW)
-    assert (streak.runs, streak.since, streak.capped) == (3, NOW - timedelta(days=4), False)
-    assert dead_streak(now(TIMEOUT), history(BROKEN), NOW).runs == 0
-    assert dead_streak(gone, [], NOW).runs == 1
-    capped = dead_streak(gone, history(BROKEN, BROKEN), NOW, window=2)
-    assert not dead_streak(gone, history(BROKEN, BROKEN), NOW, window=3).capped
-    assert (capped.runs, capped.capped) == (3, True)
-    refused = now(Outcome.UNREACHABLE, failure=FailureKind.REFUSED)
-    reset = Observation(1, NOW - timedelta(days=1), Outcome.UNREACHABLE, failure=FailureKind.RESET)
-    assert dead_streak(refused, [reset], NOW).runs == 1  # a reset neither counts nor breaks
 
 
 def test_a_failing_streak_stops_at_the_first_non_failing_run() -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 import pytest
 
@@ -270,6 +271,59 @@ def test_cache_stale_found_and_not_found():
     assert issues(fresh) == ()
     assert issues(unknown) == ()
     assert issues(stale, config=ContentConfig(cache_stale=False)) == ()
+
+
+def http_date(seconds_before_now: int) -> str:
+    return format_datetime(NOW - timedelta(seconds=seconds_before_now), usegmt=True)
+
+
+@pytest.mark.parametrize(
+    "cache_headers",
+    [
+        {"cache-control": "no-store"},
+        {"cache-control": "no-cache"},
+        {"cache-control": "private, max-age=0"},
+        {"cache-control": "max-age=0"},
+        {"expires": "0"},
+        {"cache-control": "max-age=60", "date": http_date(120)},  # clocks two minutes apart
+    ],
+)
+def test_an_origin_that_forbids_or_ends_caching_is_not_stale(cache_headers):
+    fetched = page(titled("Story"), headers={**HTML, **cache_headers})
+    assert issues(fetched) == ()
+
+
+AMP_COPY = "https://news-example.cdn.ampproject.org/c/s/news.example/amp/a"
+
+
+@pytest.mark.parametrize(
+    ("cache_headers", "url", "role"),
+    [
+        ({"cache-control": "max-age=60", "age": "600"}, None, Role.ORIGINAL),
+        ({"cache-control": "max-age=60", "date": http_date(7200)}, None, Role.ORIGINAL),
+        ({"cache-control": "max-age=3600", "warning": '110 cdn "Response is Stale"'}, None,
+         Role.ORIGINAL),
+        # An AMP cache copy two minutes past a one-minute lifetime: a cache held it.
+        ({"cache-control": "max-age=60", "date": http_date(120)}, AMP_COPY, Role.CDN_AMP),
+    ],
+)  # fmt: skip
+def test_a_copy_served_past_its_freshness_is_stale(cache_headers, url, role):
+    headers = {**HTML, **cache_headers}
+    fetched = page(titled("Story"), url=url or "https://news.example/a", headers=headers)
+    assert "cache_stale" in issues(fetched, role)
+
+
+def test_an_origin_that_forbids_caching_is_reported_not_cacheable():
+    from linkcheck.report_json import url_entry
+
+    fetched = page(titled("Story"), headers={**HTML, "cache-control": "private, no-store"})
+    result = UrlResult(url=fetched.url, outcome=Outcome.OK, status=200, final_url=fetched.url)
+    done = apply_content(result, fetched, check(fetched.url), CONFIG)
+    entry = url_entry(done)
+    assert done.issues == () and entry["issues"] == []
+    assert entry["cache"]["cacheable"] is False and entry["cache"]["fresh"] is None
+    fine = page(titled("Story"), headers={**HTML, "cache-control": "max-age=60"})
+    assert url_entry(apply_content(result, fine, check(fine.url), CONFIG))["cache"]["cacheable"]
 
 
 def test_apply_content_fills_cache_issues_and_image_size():

@@ -263,8 +263,9 @@ def test_connection_refused():
 
 def test_name_that_does_not_resolve():
     _, result = verdict("http://no-such-host.invalid/page")
-    assert result.outcome is Outcome.UNREACHABLE and result.failure is FailureKind.DNS
-    assert result.error == "DNS: cannot resolve no-such-host.invalid" and result.attempts == 1
+    assert result.outcome is Outcome.UNREACHABLE and result.failure is FailureKind.NXDOMAIN
+    assert result.error == "DNS: no such name no-such-host.invalid (NXDOMAIN)"
+    assert result.attempts == 1
 
 
 # ---------------------------------------------------------------- bodies

@@ -59,24 +59,31 @@ def test_an_ok_verdict_is_reused_with_every_field_but_not_once_too_old(tmp_path:
     cache = CacheInfo(True, 3600, 5, etag='"e1"', last_modified="Mon", cache_control="max-age=9")
     rich = result(
         "https://a.test/x", redirects=(Hop("https://a.test/y", 301),), cache=cache,
-        issues=("soft_404",), content_length=123, image_size=(40, 30), content_type="image/png",
+        issues=("cache_stale",), content_length=123, image_size=(40, 30), content_type="image/png",
         elapsed_ms=84,
     )  # fmt: skip
+    soft = result("https://a.test/soft", issues=("cache_stale", "soft_404"))
     with HistoryStore(tmp_path / "h.sqlite") as store:
-        one_run(store, [rich, result("https://a.test/broken", Outcome.BROKEN)])
+        one_run(store, [rich, soft, result("https://a.test/broken", Outcome.BROKEN)])
         fresh = store.reusable_results(
-            ["https://a.test/x", "https://a.test/broken", "https://a.test/new"],
+            [
+                "https://a.test/x",
+                "https://a.test/soft",
+                "https://a.test/broken",
+                "https://a.test/new",
+            ],
             T0 + timedelta(hours=23),
             timedelta(hours=24),
         )
         stale = store.reusable_results(
             ["https://a.test/x"], T0 + timedelta(hours=25), timedelta(hours=24)
         )
-    assert list(fresh) == ["https://a.test/x"]  # failures and unknown URLs are checked again
+    # Failures, soft-dead pages and unknown URLs are checked again.
+    assert list(fresh) == ["https://a.test/x"]
     got = fresh["https://a.test/x"]
     assert got.from_cache and got.requests == 0 and got.outcome is Outcome.OK
     assert got.redirects == rich.redirects and got.permanent_redirect
-    assert got.cache == cache and got.issues == ("soft_404",)
+    assert got.cache == cache and got.issues == ("cache_stale",)
     assert (got.content_length, got.image_size, got.content_type) == (123, (40, 30), "image/png")
     assert got.checked_at == T0
     assert stale == {}
@@ -323,3 +330,30 @@ def test_a_version_2_store_keeps_its_parse_cache_and_when_each_entry_was_used(
         assert used == {"old": "2026-10-01T03:00:00Z", "new": "2026-11-25T03:00:00Z"}
         store.prune(60, parse_max_age=timedelta(days=7), now=T0 + timedelta(days=1))
         assert store.cached_parses(["old", "new"]) == {"new": b"2"}
+
+
+def test_a_degraded_run_is_kept_but_never_in_the_window(tmp_path: Path) -> None:
+    url = "https://a.test/1"
+    with HistoryStore(tmp_path / "h.sqlite") as store:
+        first = one_run(store, [result(url, Outcome.BROKEN)])
+        outage = store.start_run(T0 + timedelta(days=1))
+        store.write_results(outage, [result(url, Outcome.UNREACHABLE, failure=FailureKind.REFUSED)])
+        store.complete_run(outage, {}, T0 + timedelta(days=1, minutes=1), degraded=True)
+        current = store.start_run(T0 + timedelta(days=2))
+        assert store.previous_run(before=current).id == first
+        seen = store.recent_observations([url], before=current)
+        assert [o.run_id for o in seen[url]] == [first]
+        assert [row.run_id for row in store.url_history(url)] == [outage, first]
+        assert [run.state for run in store.list_runs()] == ["running", "degraded", "complete"]
+
+
+def test_stored_issues_are_read_as_data(tmp_path: Path) -> None:
+    url = "https://a.test/soft"
+    with HistoryStore(tmp_path / "h.sqlite") as store:
+        run_id = one_run(store, [result(url, Outcome.BROKEN, issues=("soft_404",))])
+        assert store.recent_observations([url])[url][0].issues == ("soft_404",)
+        # A row whose issues are not what a run writes is not trusted (verdict_rows.trusted):
+        # it is not an observation at all, rather than one read half.
+        for garbage in ("not json", '{"a": 1}', '["soft_404", 3, null]'):
+            store.db.execute("UPDATE results SET issues = ? WHERE run_id = ?", (garbage, run_id))
+            assert url not in store.recent_observations([url])

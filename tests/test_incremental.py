@@ -237,7 +237,10 @@ def test_unpublish_waits_for_min_runs_and_suggests_an_archived_copy(site, tmp_pa
     _, second = check(tmp_path, *settings)
     dead = next(r for r in second["records"] if r["source"].endswith("b.md"))
     assert dead["unpublish"] is True
-    assert "HTTP 404" in dead["unpublish_reasons"][0] and "(2 runs)" in dead["unpublish_reasons"][0]
+    gone = host.url("/gone")
+    assert dead["unpublish_reasons"][0].startswith(
+        f"originalUrl {gone} answered 404 Not Found on 2 runs since "
+    )
     assert dead["archive_url"].startswith("http://archive.test/web/2020/")
     assert dead["unpublish_since"] == first["run"]["started_at"]
 

@@ -48,9 +48,14 @@ def answer(status=None, failure=None, error=None, **kw):
             "TLS certificate error: x",
         ),
         (
-            answer(failure=FailureKind.DNS, error="DNS: cannot resolve x"),
+            answer(failure=FailureKind.NXDOMAIN, error="DNS: no such name x (NXDOMAIN)"),
             Outcome.UNREACHABLE,
-            "DNS: cannot resolve x",
+            "DNS: no such name x (NXDOMAIN)",
+        ),
+        (
+            answer(failure=FailureKind.CONNECT_TIMEOUT, error="connect timed out"),
+            Outcome.TIMEOUT,
+            "connect timed out",
         ),
         (
             answer(failure=FailureKind.REFUSED, error="connection refused"),

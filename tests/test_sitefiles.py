@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from linkcheck.config import ContentConfig
+from linkcheck.gone import GoneRule
 from linkcheck.model import Outcome, Role
 from linkcheck.recordchecks import image_size_findings, record_findings
 from linkcheck.sitefiles import check_site_file, is_site_url, jekyll_base_url, site_path
@@ -46,7 +47,8 @@ def test_missing_file_is_broken_with_its_path(site):
     result = check_site_file(f"{BASE}/assets/images/nope.jpg", BASE, site)
     assert result.outcome is Outcome.BROKEN
     assert result.error == "file not found: assets/images/nope.jpg"
-    assert result.definitively_dead
+    # Broken in the link report, but no evidence to unpublish: the site's build may lag.
+    assert GoneRule().of_result(result) is None
 
 
 def test_folder_means_its_index_and_paths_stay_inside(site):

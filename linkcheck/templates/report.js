@@ -3,7 +3,8 @@
    URLs get an href. The CSP of the page allows this one script and nothing else.
    Columns of data.urls:    0 url, 1 outcome, 2 status, 3 final_url ("" = same),
      4 redirects [[url, status]], 5 elapsed_ms, 6 fresh (1/0/null), 7 issues, 8 referrers,
-     9 error, 10 host, 11 from_cache, 12 anchor, 13 age_s, 14 freshness_lifetime_s
+     9 error, 10 host, 11 from_cache, 12 anchor, 13 age_s, 14 freshness_lifetime_s,
+     15 cacheable (false: the response forbids caching)
    Columns of data.records: 0 key, 1 source, 2 title, 3 health, 4 published, 5 unpublish,
      6 reasons, 7 archive_url, 8 links [[field, role, url, line, raw?]], 9 issues
      [[code, field, message]], 10 anchor
@@ -93,6 +94,7 @@
   function filters() {
     return {
       all: F.scope.value === "all",
+      flagged: F.scope.value === "flagged",
       outcome: F.outcome.value === "" ? -1 : +F.outcome.value,
       role: F.role.value === "" ? -1 : +F.role.value,
       health: F.health.value === "" ? -1 : +F.health.value,
@@ -121,6 +123,7 @@
       count: function () { return R.length; },
       keep: function (i, f) {
         var r = R[i];
+        if (f.flagged && !r[5]) return false;
         if (!f.all && r[3] === 0 && !r[5]) return false;
         if (f.health >= 0 && r[3] !== f.health) return false;
         if (f.outcome >= 0 || f.role >= 0 || f.host) {
@@ -150,7 +153,9 @@
       count: function () { return U.length; },
       keep: function (i, f) {
         var u = U[i];
-        if (!f.all && u[1] === OK && !u[7].length) return false;
+        if (f.flagged) {
+          if (!(urlRefs[i] || []).some(function (ri) { return R[ri][5]; })) return false;
+        } else if (!f.all && u[1] === OK && !u[7].length) return false;
         if (f.outcome >= 0 && u[1] !== f.outcome) return false;
         if (f.role >= 0 && !(urlRoles[i] & (1 << f.role))) return false;
         if (f.host && !hostMatch(u[10], f.host)) return false;
@@ -320,7 +325,8 @@
     var th = el("th"); th.scope = "row";
     add(th, urlNode(u[0]));
     if (u[3]) add(th, el("div", "→ " + u[3], "small muted u"));
-    var cache = u[6] === null ? "unknown" : u[6] ? "fresh" : "stale";
+    var cache = u[15] === false ? "not cacheable" : u[6] === null ? "unknown" :
+      u[6] ? "fresh" : "stale";
     var issues = el("td", u[9] || (u[2] !== null && u[1] !== OK ? "HTTP " + u[2] : ""));
     u[7].forEach(function (c) { add(issues, " ", el("span", c, "code")); });
     add(tr, th, add(el("td"), badge(D.outcomes[u[1]])), el("td", u[2] === null ? "—" : u[2]),
@@ -353,6 +359,43 @@
       el("td", ms(h[4]), "n"), el("td", ms(h[5]), "n"), el("td", num(h[6]), "n"),
       el("td", num(h[7]), "n"));
     body.appendChild(tr);
+  }
+
+  /* CSV of every row the current view and filters show (all pages, in their order).
+     A cell a spreadsheet would run as a formula gets a leading "'". */
+  var CSV = {
+    records: [["record", "source", "title", "health", "published", "unpublish",
+      "unpublish_reasons", "failing_links", "issues"], function (i) {
+      var r = R[i];
+      return [r[0], r[1], r[2] || "", D.healths[r[3]], r[4] === null ? "" : String(r[4]),
+        r[5] ? "yes" : "no", r[6].join(" | "), recFail[i],
+        r[9].map(function (x) { return x[0]; }).join(" ")];
+    }],
+    urls: [["url", "outcome", "status", "error", "issues", "final_url", "elapsed_ms",
+      "referrers"], function (i) {
+      var u = U[i];
+      return [u[0], D.outcomes[u[1]], u[2] === null ? "" : u[2], u[9] || "", u[7].join(" "),
+        u[3] || u[0], u[5], u[8]];
+    }],
+    hosts: [["host", "urls", "requests", "failures", "slowest_ms", "avg_ms", "rate_limited",
+      "blocked"], function (i) { return H[i].slice(0, 8); }]
+  };
+  function csvCell(value) {
+    var text = value === null || value === undefined ? "" : String(value);
+    if (/^[=+\-@\t\r]/.test(text)) text = "'" + text;
+    return /[",\r\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
+  }
+  function exportCsv() {
+    var spec = CSV[state.view], lines = [spec[0].join(",")];
+    state.rows.forEach(function (i) { lines.push(spec[1](i).map(csvCell).join(",")); });
+    var blob = new Blob(["\ufeff" + lines.join("\r\n") + "\r\n"], { type: "text/csv" });
+    var a = el("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = "linkcheck-" + state.view + ".csv";
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(function () { URL.revokeObjectURL(a.href); }, 1000);
   }
 
   function refresh(keepPage) {
@@ -403,6 +446,7 @@
     state.sort = { col: col, dir: dir };
     refresh(false);
   });
+  $("export").addEventListener("click", exportCsv);
   $("prev").addEventListener("click", function () { state.page--; render(); });
   $("next").addEventListener("click", function () { state.page++; render(); });
   window.addEventListener("hashchange", showAnchor);
