@@ -46,7 +46,7 @@ def _connect(path: Path) -> Any:
     import sqlite3
 
     try:
-        from linkcheck.workstore import _connect as connect
+        from linkcheck.store.work import _connect as connect
     except ImportError:
         return sqlite3.connect(path)
     return connect(path)
@@ -71,11 +71,11 @@ def worker(args: argparse.Namespace) -> None:
 
     import linkcheck
     from linkcheck.output import write_atomic
-    from linkcheck.report_html import write_html
-    from linkcheck.report_json import write_json
-    from linkcheck.report_markdown import render_markdown
-    from linkcheck.report_source import store_report
-    from linkcheck.report_terminal import render_terminal_summary
+    from linkcheck.reports.html import write_html
+    from linkcheck.reports.json import write_json
+    from linkcheck.reports.markdown import render_markdown
+    from linkcheck.reports.source import store_report
+    from linkcheck.reports.terminal import render_terminal_summary
 
     assert Path(linkcheck.__file__).resolve().is_relative_to(Path(args.tree).resolve())
     work = Path(tempfile.mkdtemp(prefix="bench-reports-"))

@@ -14,11 +14,11 @@ from typing import Any
 
 from aiohttp import web
 
-from linkcheck import loop
 from linkcheck.config import load_config
 from linkcheck.demo.server import build_cdn, build_site
+from linkcheck.engine import loop
 from linkcheck.output import write_atomic
-from linkcheck.run import CheckOutput, ProgressSink, check
+from linkcheck.pipeline import CheckOutput, ProgressSink, check
 
 # Short waits so the whole demo takes seconds: the slow route outlives the timeout,
 # the busy and flaky routes run out of retries quickly.
