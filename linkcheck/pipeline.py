@@ -44,8 +44,8 @@ from linkcheck.inputs.roots import input_roots
 from linkcheck.model import Fetched, Outcome, Role, UrlCheck, UrlResult
 from linkcheck.reports.json import RunInfo, url_entry_from_row
 from linkcheck.reports.rows import UrlRows, write_report_rows
-from linkcheck.reports.source import StoredReport
 from linkcheck.store.history import HistoryStore, open_history, storage_error
+from linkcheck.store.report import StoredReport
 from linkcheck.store.reused_rows import ROWS_FORMAT, reused_url_rows, stage_page
 from linkcheck.store.work import WorkStore
 
@@ -164,7 +164,7 @@ async def _check(
     read = collect_into(work, paths, config, store)
     plan_checks(work, read.base_url, config, store, started)
     total = work.queue_unknown()
-    url_rows = UrlRows(work.report_db, by_url=True)
+    url_rows = UrlRows(work.report_tables())
     # The reused verdicts' report rows are written while the requests are in flight:
     # that CPU work would otherwise wait for the network, or the network for it.
     staging = asyncio.create_task(stage_reused(work, url_rows, store)) if store else None

@@ -38,7 +38,7 @@ import orjson
 from markupsafe import Markup
 
 from linkcheck.output import runs, write_chunks
-from linkcheck.reports.source import Report, StoredReport, as_report
+from linkcheck.reports.source import Report, as_report
 from linkcheck.reports.view import (
     HEALTHS,
     NO_HOST,
@@ -57,6 +57,7 @@ from linkcheck.reports.view import (
     url_anchor,
     why,
 )
+from linkcheck.store.report import StoredReport
 
 # Rows rendered on the server per table, for readers without JavaScript.
 SSR_ROWS = 200

@@ -23,7 +23,8 @@ from itertools import islice
 from typing import Any
 from urllib.parse import urlsplit
 
-from linkcheck.reports.source import Report, StoredReport, Tally, as_report, tally
+from linkcheck.reports.source import Report, Tally, as_report, tally
+from linkcheck.store.report import StoredReport
 
 DEFAULT_FAIL_ON = ("broken", "unreachable", "tls_error", "invalid")
 OUTCOMES = (

@@ -33,7 +33,7 @@ from linkcheck.model import (
     UrlCheck,
     UrlResult,
 )
-from linkcheck.reports.source import StoredReport, create_tables
+from linkcheck.store.report import ReportTables
 from linkcheck.store.verdict_rows import COLUMN_TYPES, COLUMNS, column_list, from_row, to_row
 
 ROLE_BITS = {role: 1 << n for n, role in enumerate(Role)}
@@ -134,7 +134,7 @@ class WorkStore:
         self.db = _connect(self.dir / "work.sqlite")
         self.db.executescript(_SCHEMA)
         self.report_db = _connect(self.report_path)
-        create_tables(self.report_db)
+        self._tables = ReportTables(self.report_db, by_url=True)
         self.report_db.execute(_ASSESSED)
         self._results: list[tuple[Any, ...]] = []
         self._files = 0  # files stored so far: the next one's seq
@@ -458,8 +458,9 @@ class WorkStore:
 
     # ------------------------------------------------------------ the report
 
-    def report(self, head: Mapping[str, Any]) -> StoredReport:
-        return StoredReport(self.report_db, head)
+    def report_tables(self) -> ReportTables:
+        """Where the run's report is written (in the report file, beside this one)."""
+        return self._tables
 
 
 def file_records(payload: bytes) -> Iterator[RecordRow]:

@@ -7,7 +7,6 @@ import gc
 import json
 import os
 import random
-import sqlite3
 import tracemalloc
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -27,16 +26,10 @@ from linkcheck.reports.html import render_html, write_html
 from linkcheck.reports.json import render_json_bytes, write_json
 from linkcheck.reports.junit import render_junit, write_junit
 from linkcheck.reports.markdown import render_markdown
-from linkcheck.reports.rows import insert_records, insert_urls
+from linkcheck.reports.rows import UrlRows, insert_records, insert_urls, store_report
 from linkcheck.reports.sarif import render_sarif, write_sarif
 from linkcheck.reports.schema import validate_report
-from linkcheck.reports.source import (
-    DictReport,
-    StoredReport,
-    create_tables,
-    entry_text,
-    store_report,
-)
+from linkcheck.reports.source import DictReport, entry_text
 from linkcheck.reports.terminal import render_terminal_summary
 from linkcheck.reports.view import (
     Anchors,
@@ -46,6 +39,7 @@ from linkcheck.reports.view import (
     top_n,
     url_index,
 )
+from linkcheck.store.report import ReportTables, StoredReport
 from tests.reportgen import make_report
 
 ALL_FORMATS = ("json", "html", "markdown", "junit", "sarif")
@@ -108,7 +102,7 @@ RENDERERS: dict[str, Callable[[Any], Any]] = {
 
 
 def _stored(report: dict[str, Any]) -> StoredReport:
-    return store_report(sqlite3.connect(":memory:"), report)
+    return store_report(report)
 
 
 @pytest.mark.parametrize("name", [*REPORTS, *ODD_REPORTS])
@@ -261,8 +255,7 @@ def _big_stored(n_urls: int, n_records: int) -> StoredReport:
     base = make_report(24, n_records=8)
     head = {k: v for k, v in base.items() if k not in ("urls", "records")}
     outcomes = ["ok"] * 17 + ["broken", "timeout", "unreachable"]
-    db = sqlite3.connect(":memory:")
-    create_tables(db)
+    tables = ReportTables.in_memory()
 
     def url(i: int) -> str:
         return f"https://host{i % 300}.example.com/article/{i:07d}/a-slug-of-some-words"
@@ -300,9 +293,9 @@ def _big_stored(n_urls: int, n_records: int) -> StoredReport:
             }
             yield entry_text(entry), True
 
-    insert_urls(db, url_entries())
-    insert_records(db, record_texts())
-    return StoredReport(db, head)
+    insert_urls(tables, url_entries())
+    insert_records(tables, record_texts())
+    return tables.report(head)
 
 
 def _peak_mb(func: Callable[[], Any]) -> float:
@@ -341,22 +334,18 @@ def test_write_html_memory_stays_flat(tmp_path: Path) -> None:
 
 
 def test_url_rows_added_in_any_order_are_numbered_by_url_and_the_last_entry_wins() -> None:
-    from linkcheck.reports.rows import UrlRows
-    from linkcheck.reports.source import StoredReport, create_tables
-
     def entry(url: str, outcome: str = "ok", cached: bool = True) -> dict[str, Any]:
         return {"url": url, "outcome": outcome, "status": 200, "elapsed_ms": 5,
                 "requests": 0 if cached else 1, "from_cache": cached}  # fmt: skip
 
-    db = sqlite3.connect(":memory:")
-    create_tables(db)
-    rows = UrlRows(db, by_url=True)
+    tables = ReportTables.in_memory(by_url=True)
+    rows = UrlRows(tables)
     rows.add([entry("https://c.test/"), entry("https://a.test/")])  # while the fetch runs
     rows.add(
         [entry("https://b.test/", "broken", False), entry("https://c.test/", "invalid", False)]
     )
     assert rows.finish() == (3, Counter({"ok": 1, "broken": 1, "invalid": 1}), 1)
-    report = StoredReport(db, {})
+    report = tables.report({})
     assert [(e["url"], e["outcome"]) for e in report.urls()] == [
         ("https://a.test/", "ok"),
         ("https://b.test/", "broken"),
