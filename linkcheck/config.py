@@ -27,6 +27,7 @@ import yaml
 from linkcheck import __version__
 from linkcheck.errors import ConfigError
 from linkcheck.model import Outcome
+from linkcheck.specs import parse_accept, parse_resolve, parse_statuses
 
 DEFAULT_CONFIG_FILE = "config.yaml"
 
@@ -540,9 +541,6 @@ def _check_patterns(config: Config, where: _Where) -> None:
                 re.compile(pattern)
             except re.error as exc:
                 raise ConfigError(f"{where(key)}: {key}: bad regex {pattern!r}: {exc}") from None
-    from linkcheck.engine.resolve import parse_resolve
-    from linkcheck.engine.status import parse_accept, parse_statuses  # late: no import cycle
-
     try:
         parse_accept(config.http.accept)
     except ValueError as exc:

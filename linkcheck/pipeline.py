@@ -33,7 +33,6 @@ from linkcheck.engine.archive import lookup_archives
 from linkcheck.engine.fetch import fetch_all
 from linkcheck.engine.outcome import judge
 from linkcheck.engine.sitefiles import check_site_file, is_site_url
-from linkcheck.engine.status import parse_accept
 from linkcheck.errors import LinkcheckError
 from linkcheck.health import content, recordchecks
 from linkcheck.health.changes import FAILING, Observation, compute_changes
@@ -44,6 +43,7 @@ from linkcheck.inputs.roots import input_roots
 from linkcheck.model import Fetched, Outcome, Role, UrlCheck, UrlResult
 from linkcheck.reports.json import RunInfo, url_entry_from_row
 from linkcheck.reports.rows import UrlRows, write_report_rows
+from linkcheck.specs import parse_accept
 from linkcheck.store.history import HistoryStore, open_history, storage_error
 from linkcheck.store.report import StoredReport
 from linkcheck.store.reused_rows import ROWS_FORMAT, reused_url_rows, stage_page

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from aiohttp import DefaultResolver
 from aiohttp.abc import AbstractResolver, ResolveResult
 
-from linkcheck.engine.resolve import Pin
+from linkcheck.specs import Pin
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 

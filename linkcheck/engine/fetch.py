@@ -38,12 +38,11 @@ from linkcheck.engine.addresses import (
 )
 from linkcheck.engine.hosts import HostGate, HostPool, Scheduler
 from linkcheck.engine.netfail import is_network_unreachable, resolver_failure
-from linkcheck.engine.resolve import parse_resolve
 from linkcheck.engine.retrying import THROTTLE_STATUSES, host_backoff_s, is_retryable, retrying
-from linkcheck.engine.status import parse_statuses
 from linkcheck.errors import ConfigError
 from linkcheck.health import content
 from linkcheck.model import FailureKind, Fetched, Hop, UrlCheck
+from linkcheck.specs import parse_resolve, parse_statuses
 
 Sleep = Callable[[float], Awaitable[None]]
 # Whether the body read so far answers every content check (``content.enough_bytes``).

@@ -23,8 +23,8 @@ from urllib.parse import urlsplit
 
 from linkcheck.config import ContentConfig
 from linkcheck.engine import images
-from linkcheck.health.amp import origin_of_cache_url
 from linkcheck.health.freshness import cache_info, parse_http_date
+from linkcheck.inputs.amp import origin_of_cache_url
 from linkcheck.model import CacheInfo, Fetched, Role, UrlCheck, UrlResult
 
 SOFT_404 = "soft_404"

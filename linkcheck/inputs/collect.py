@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from linkcheck.config import Config
-from linkcheck.health.recordchecks import RecordOnly
+from linkcheck.inputs.lint import RecordOnly
 from linkcheck.inputs.parse_cache import iter_reads, read_records
 from linkcheck.inputs.site import site_base_url
 from linkcheck.inputs.urls import clear_cache

@@ -1,7 +1,7 @@
 """Reading the inputs with the history store's parse cache: unchanged files are not re-parsed.
 
 A file's parsed records, the links extracted from them and the findings that
-depend on each record alone (``recordchecks.RecordOnly``) are stored under a
+depend on each record alone (``lint.RecordOnly``) are stored under a
 key made of the cache format, the site's base URL, the path and the sha256 of
 its bytes, so a changed byte, a moved file, another base URL or a new linkcheck
 parse format all miss the cache. Hashing is far cheaper than parsing YAML and
@@ -14,8 +14,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Sequence
 
-from linkcheck.health.recordchecks import record_only_findings
 from linkcheck.inputs.links import extract_all
+from linkcheck.inputs.lint import record_only_findings
 from linkcheck.inputs.payload import (
     ByRecord,
     LinkRow,
@@ -42,7 +42,7 @@ from linkcheck.store.history import HistoryStore
 
 # Bump when Record, FileRead, LinkRef or RecordOnly change shape, when the payload's form
 # changes (payload.py), or when link extraction or a record-only check
-# (recordchecks.record_only_findings) changes what it finds: old cache entries then miss.
+# (lint.record_only_findings) changes what it finds: old cache entries then miss.
 PARSE_FORMAT = "records-6"
 
 # Files read per batch by ``iter_reads`` (`check`): a batch's records are parsed objects,

@@ -24,7 +24,8 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from linkcheck.health.recordchecks import ImageSeen, RecordOnly
+from linkcheck.health.recordchecks import ImageSeen
+from linkcheck.inputs.lint import RecordOnly
 from linkcheck.inputs.parse_cache import StoredParse, unpack_parse
 from linkcheck.model import (
     LinkRef,

@@ -8,7 +8,7 @@ import socket
 import pytest
 
 from linkcheck.engine.addresses import AddressPolicy, BlockedAddressError, GuardedResolver
-from linkcheck.engine.resolve import Pin
+from linkcheck.specs import Pin
 
 
 class RecordingResolver:

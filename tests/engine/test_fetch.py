@@ -18,8 +18,8 @@ from linkcheck.config import Config, HttpConfig, RetryConfig
 from linkcheck.engine.addresses import AddressPolicy, blocked_reason
 from linkcheck.engine.fetch import describe_exception, fetch_all
 from linkcheck.engine.outcome import judge
-from linkcheck.engine.status import parse_accept
 from linkcheck.model import FailureKind, Fetched, Outcome, Role, UrlCheck, Validators
+from linkcheck.specs import parse_accept
 from tests.engine_web import HUGE_BYTES, Stats, engine_app
 from tests.localweb import Host, LocalWeb, local_web
 
