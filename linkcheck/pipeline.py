@@ -16,7 +16,6 @@ import asyncio
 import contextlib
 import dataclasses
 import itertools
-import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -44,6 +43,7 @@ from linkcheck.model import Fetched, Outcome, Role, UrlCheck, UrlResult
 from linkcheck.reports.json import RunInfo, url_entry_from_row
 from linkcheck.reports.rows import UrlRows, write_report_rows
 from linkcheck.specs import parse_accept
+from linkcheck.store import StoreDamage, StoreError
 from linkcheck.store.history import HistoryStore, open_history, storage_error
 from linkcheck.store.report import StoredReport
 from linkcheck.store.reused_rows import ROWS_FORMAT, reused_url_rows, stage_page
@@ -81,11 +81,11 @@ class CheckOutput:
             finish, self.finish = self.finish, None
             try:
                 finish()
-            except sqlite3.DatabaseError as exc:
+            except StoreDamage as exc:
                 raise self._storage(exc) from None
             self.committed = True
 
-    def _storage(self, exc: sqlite3.DatabaseError) -> LinkcheckError:
+    def _storage(self, exc: StoreDamage) -> LinkcheckError:
         """One line for an SQLite error: the history store's, else the work store's."""
         if self.history is not None:
             error = storage_error(exc, self.history.path)
@@ -100,11 +100,11 @@ class CheckOutput:
             try:
                 self.finish = None
                 if not self.committed and self.run_id is not None:
-                    with contextlib.suppress(sqlite3.Error):  # the error that got here wins
+                    with contextlib.suppress(StoreError):  # the error that got here wins
                         history.abandon_run()
                         history.end_incomplete(self.run_id)
             finally:
-                with contextlib.suppress(sqlite3.Error):
+                with contextlib.suppress(StoreError):
                     history.close()
         if self.work is not None:
             self.work.close()
@@ -139,7 +139,7 @@ async def check(
     try:
         output.history = open_history(config.history)
         await _check(output, paths, config, progress, started, now)
-    except sqlite3.DatabaseError as exc:
+    except StoreDamage as exc:
         error = output._storage(exc)
         output.close()
         raise error from None
