@@ -27,20 +27,27 @@ import dataclasses
 import hashlib
 import itertools
 import json
-import marshal
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from linkcheck import __version__, health, recordchecks
+from linkcheck import __version__
 from linkcheck.config import Config
-from linkcheck.inputs import StoredParse, unpack_head
+from linkcheck.health import record as health
+from linkcheck.health import recordchecks
+from linkcheck.health.outage import Degraded
+from linkcheck.health.unpublish import (
+    ARTICLE_FIELDS,
+    article_gone,
+    article_link,
+    unpublish_decision,
+)
+from linkcheck.inputs.parse_cache import StoredParse, unpack_head
+from linkcheck.kept_entries import kept_rows, rows_data
 from linkcheck.model import Outcome, Role, UrlResult
-from linkcheck.outage import Degraded
-from linkcheck.report_rows import AssessedRecord, assessed_record
-from linkcheck.unpublish import ARTICLE_FIELDS, article_gone, article_link, unpublish_decision
-from linkcheck.workstore import RecordRow, WorkStore, file_records
+from linkcheck.reports.rows import AssessedRecord, assessed_record
+from linkcheck.store.work import RecordRow, WorkStore, file_records
 
 # Bump when a record's entry, or what it is judged from, changes shape: kept rows then miss.
 ASSESSMENT_FORMAT = "assessment-4"
@@ -92,7 +99,7 @@ def assess_records(
     while batch := list(itertools.islice(files, FILES_PER_BATCH)):
         heads = [unpack_head(payload) for _, _, payload in batch]
         seen = work.first_seen_for(
-            url for head in heads for _, _, role, _, url, _, _ in head.links if role in _IMAGES
+            url for head in heads for _, _, role, _, url, *_ in head.links if role in _IMAGES
         )
         prints = _fingerprints(work, batch, heads, shared) if keep else {}
         before = work.assessed_before(prints)
@@ -101,13 +108,14 @@ def assess_records(
         known, twins = _verdicts_with_twins(work, verdicts, wanted - {None}, shared.twins)
         staged = []
         for _, source, payload in batch:
-            if source in again:
-                yield from (AssessedRecord(*row) for row in marshal.loads(before[source][1]))
+            kept = kept_rows(before[source][1], source) if source in again else None
+            if kept is not None:
+                yield from kept
                 continue
             rows = [_assess(row, known, twins, seen, shared) for row in file_records(payload)]
             yield from rows
             if keep and not any(row.unpublish for row in rows):
-                staged.append((source, prints[source], marshal.dumps([tuple(r) for r in rows])))
+                staged.append((source, prints[source], rows_data(rows)))
         if staged:
             work.stage_assessed(staged)
 
@@ -129,7 +137,7 @@ def _fingerprints(
         digest = hashlib.blake2b(shared.settings, digest_size=16)
         digest.update(payload)
         digest.update(sums.get(seq, b""))
-        for _, field, _, _, url, _, _ in head.links:
+        for _, field, _, _, url, *_ in head.links:
             if url is None:
                 continue
             article = field in ARTICLE_FIELDS  # unpublish_decision reads these for it only

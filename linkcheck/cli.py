@@ -2,13 +2,14 @@
 
 Exit codes: 0 no link fails the ``fail_on`` rule, 1 some do or an input could not
 be read, 2 usage or config errors, 3 a degraded run (the network looked down: nothing
-flagged; ``unpublish --apply`` refuses its report), 130 interrupted (a partial report
-is still written).
+flagged; ``unpublish --apply`` refuses its report), 130 interrupted by Ctrl-C or SIGTERM
+(a partial report is still written; interrupts.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import difflib
 import json
 import os
@@ -17,10 +18,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from linkcheck import __version__
+from linkcheck import __version__, interrupts
 from linkcheck.config import Config, find_config, load_config
-from linkcheck.errors import LinkcheckError, UsageError
+from linkcheck.credentials import mask_text
+from linkcheck.errors import LinkcheckError, OutputError, UsageError
 from linkcheck.flags import add_config_flags, overrides_from
+from linkcheck.reports.textsafe import inert
 
 EXIT_OK = 0
 EXIT_FAILURES = 1
@@ -153,11 +156,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             return EXIT_USAGE
         config = load_config(_config_path(args.config), overrides_from(args))
+        if args.command in ("check", "demo"):
+            # SIGTERM (CI cancel, timeout, docker stop) like Ctrl-C: a partial report.
+            with interrupts.handled():
+                return COMMANDS[args.command](args, config)
         return COMMANDS[args.command](args, config)
     except LinkcheckError as exc:
-        print(f"linkcheck: error: {exc}", file=sys.stderr)
+        say(f"linkcheck: error: {exc}", sys.stderr, keep="")
         return EXIT_USAGE
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
         print("linkcheck: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
 
@@ -182,39 +189,56 @@ def _parse(parser: Parser, argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def cmd_links(args: argparse.Namespace, config: Config) -> int:
-    from linkcheck.collect import collect_links
-    from linkcheck.links import format_links_json, format_links_text
+def say(text: str, file: Any = None, end: str = "\n", keep: str = "\n") -> None:
+    """Print text that may hold record data: its control characters made inert (an ESC
+    sequence in a title must not drive the terminal) and the credentials of any URL in it
+    masked (a diff of a record file, an error quoting a link: CI logs are widely read)."""
+    print(inert(mask_text(text), keep), file=file or sys.stdout, end=end)
 
+
+def cmd_links(args: argparse.Namespace, config: Config) -> int:
+    from linkcheck.inputs.collect import collect_links
+    from linkcheck.inputs.links import format_links_json, format_links_text
+    from linkcheck.inputs.roots import check_inputs
+
+    check_inputs(args.paths)
     collected = collect_links(args.paths, config)
     for error in collected.read.errors:
-        print(f"linkcheck: {error}", file=sys.stderr)
+        say(f"linkcheck: {error}", sys.stderr, keep="")
     render = format_links_json if args.format == "json" else format_links_text
-    sys.stdout.write(render(collected.all_links, records=len(collected.read.records)))
+    say(render(collected.all_links, records=len(collected.read.records)), end="", keep="\n\t")
     return EXIT_USAGE if collected.read.errors else EXIT_OK
 
 
 def cmd_lint(args: argparse.Namespace, config: Config) -> int:
     """Exit 1 when any record has a problem, like ``check`` with a failing link."""
-    from linkcheck.lint import lint
+    from linkcheck.ci.precommit import lint
+    from linkcheck.inputs.roots import check_inputs
 
+    check_inputs(args.paths)
     linted = lint(args.paths, config)
     for problem in linted.problems:
-        print(problem)
-    print(linted.summary())
+        say(str(problem), keep="")
+    say(linted.summary(), keep="")
     return EXIT_FAILURES if linted.problems else EXIT_OK
 
 
 def cmd_check(args: argparse.Namespace, config: Config) -> int:
-    from linkcheck.run import run_check
+    from linkcheck.inputs.roots import check_inputs
+    from linkcheck.output import check_output_dir
+    from linkcheck.pipeline import run_check
 
+    check_inputs(args.paths)
+    check_output_dir(config.output.dir, report_names(config))
     return _check_and_report(lambda progress: run_check(args.paths, config, progress), config)
 
 
 def cmd_demo(args: argparse.Namespace, config: Config) -> int:
     from linkcheck.demo import run_demo
+    from linkcheck.output import check_output_dir
 
     out = args.output_dir or config.output.dir
+    check_output_dir(out, REPORT_NAMES.values())  # the demo writes every format
     code = _check_and_report(lambda progress: run_demo(out, progress), None, out_dir=out)
     print(
         f"demo done: open {Path(out) / 'report.html'} in a browser; "
@@ -231,20 +255,24 @@ def _check_and_report(run: Any, config: Config | None, out_dir: str | None = Non
     with Progress(progress_mode) as progress:
         outcome = run(progress)
     with outcome:  # the report's rows live in the run's work store until written
-        return _report_and_exit_code(outcome.report, outcome.config, out_dir)
+        return _report_and_exit_code(outcome, out_dir)
 
 
-def _report_and_exit_code(report: Any, config: Config, out_dir: str | None) -> int:
-    from linkcheck.report_terminal import render_terminal_summary
+def _report_and_exit_code(outcome: Any, out_dir: str | None) -> int:
+    """Write the reports, then complete the run in history (a run whose report could not be
+    written is not complete), then say what was found."""
+    from linkcheck.reports.terminal import render_terminal_summary
 
+    report, config = outcome.report, outcome.config
     written = write_reports(report, config, out_dir)
+    outcome.commit()
     errors = report.get("errors") or ()
     for error in errors:
         where = f"{error['source']}:{error['line']}" if error.get("line") else error["source"]
-        print(f"linkcheck: {where}: {error['message']}", file=sys.stderr)
-    print(render_terminal_summary(report, color=use_color(sys.stdout)))
+        say(f"linkcheck: {where}: {error['message']}", sys.stderr, keep="")
+    print(render_terminal_summary(report, color=use_color(sys.stdout)))  # cleans its own text
     for path in written:
-        print(f"wrote {path}")
+        say(f"wrote {path}", keep="")
     _github(report, config, Path(out_dir or config.output.dir))
     if not report.get("complete", True):
         return EXIT_INTERRUPTED
@@ -274,36 +302,55 @@ def write_reports(report: Any, config: Config, out_dir: str | None = None) -> li
     (atomically: a temp file, fsync, rename), one after the other: a StoredReport's
     SQLite connection belongs to this thread, and no format is held whole in memory.
     """
-    from linkcheck.records import gc_paused
-    from linkcheck.report_json import write_json
-    from linkcheck.report_source import as_report
+    from linkcheck.inputs.records import gc_paused
+    from linkcheck.reports.json import write_json
+    from linkcheck.reports.source import as_report
 
     report = as_report(report)
     out = Path(out_dir or config.output.dir)
-    writers = _renderers(config.output.markdown_max_rows)
-    names = {
-        "html": "report.html",
-        "markdown": "report.md",
-        "junit": "junit.xml",
-        "sarif": "report.sarif",
-    }
+    writers = {"json": write_json, **_renderers(config.output.markdown_max_rows)}
+    formats = ["json", *(f for f in config.output.formats if f != "json" and f in writers)]
     # Rendering makes many short-lived objects and no reference cycles: the cyclic
     # collector would only walk the heap over and over, finding nothing.
+    written = []
     with gc_paused():
-        written = [write_json(report, out / "report.json")]
-        for fmt in config.output.formats:
-            if fmt in writers:
-                written.append(writers[fmt](report, out / names[fmt]))
+        for fmt in formats:
+            target = out / REPORT_NAMES[fmt]
+            written.append(_writing(target, writers[fmt], report, target))
     return written
+
+
+REPORT_NAMES = {
+    "json": "report.json",
+    "html": "report.html",
+    "markdown": "report.md",
+    "junit": "junit.xml",
+    "sarif": "report.sarif",
+}
+
+
+def report_names(config: Config) -> list[str]:
+    """The files ``check`` writes into the output folder."""
+    return ["report.json", *(REPORT_NAMES[f] for f in config.output.formats if f != "json")]
+
+
+def _writing(target: Path | str, write: Any, *args: Any) -> Any:
+    """``write(*args)``; a file that cannot be written (a full disk, a folder in the way) is
+    one line and exit code 2, not a traceback after the whole run."""
+    try:
+        return write(*args)
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise OutputError(f"{target}: cannot write: {reason}") from None
 
 
 def _renderers(max_rows: int) -> dict[str, Any]:
     """Per format, ``writer(report, path) -> Path`` writing the file atomically."""
     from linkcheck.output import write_atomic
-    from linkcheck.report_html import write_html
-    from linkcheck.report_junit import write_junit
-    from linkcheck.report_markdown import render_markdown
-    from linkcheck.report_sarif import write_sarif
+    from linkcheck.reports.html import write_html
+    from linkcheck.reports.junit import write_junit
+    from linkcheck.reports.markdown import render_markdown
+    from linkcheck.reports.sarif import write_sarif
 
     def write_markdown(report: Any, path: str | Path) -> Path:
         # Short (rows capped by max_rows): rendered whole. A lone surrogate from a broken
@@ -322,21 +369,26 @@ def _renderers(max_rows: int) -> dict[str, Any]:
 def _github(report: Any, config: Config, directory: Path) -> None:
     """Inside GitHub Actions: the step summary, outputs, issue body and annotations."""
     env = os.environ
-    if not any(
-        env.get(name) for name in ("GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITHUB_ACTIONS")
-    ):
+    names = ("GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT", "GITHUB_ACTIONS", "LINKCHECK_ISSUE_BODY")
+    if not any(env.get(name) for name in names):
         return
     from linkcheck.ci.github import publish
-    from linkcheck.report_source import as_report
+    from linkcheck.reports.source import as_report
 
     report = as_report(report)
     max_rows = config.output.markdown_max_rows
-    for line in publish(report, max_rows, failing_count(report), directory.resolve(), env):
+    try:
+        lines = publish(report, max_rows, failing_count(report), directory.resolve(), env)
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        where = exc.filename or "a GitHub Actions file"
+        raise OutputError(f"{where}: cannot write: {reason}") from None
+    for line in lines:
         print(line)
 
 
 def cmd_report(args: argparse.Namespace, config: Config) -> int:
-    from linkcheck.report_source import as_report
+    from linkcheck.reports.source import as_report
 
     report = as_report(load_report(args.report))
     writers = _renderers(config.output.markdown_max_rows)
@@ -350,43 +402,55 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
         raise UsageError("report: name at least one of --html, --markdown, --junit, --sarif")
     for fmt, target in targets.items():
         if target:
-            print(f"wrote {writers[fmt](report, target)}")
+            say(f"wrote {_writing(target, writers[fmt], report, target)}", keep="")
     return EXIT_OK
 
 
 def load_report(path: str) -> dict[str, Any]:
+    """A saved report, checked against the report's schema before anything reads it: a
+    file that is not JSON, not a report, or a report of the wrong shape is one line."""
+    from linkcheck.reports.shapecheck import ShapeError, check_report
+
     try:
-        report = json.loads(Path(path).read_text(encoding="utf-8"))
+        report = json.loads(Path(path).read_bytes())
     except OSError as exc:
         raise UsageError(f"{path}: cannot read report: {exc.strerror or exc}") from None
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path}:{exc.lineno}: not a JSON report: {exc.msg}") from None
+    except (ValueError, RecursionError) as exc:  # not UTF-8, 100,000 deep, 5,000 digits
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise UsageError(f"{path}: not a JSON report: {reason.split(';')[0]}") from None
     if not isinstance(report, dict) or not str(report.get("schema", "")).startswith(
         "linkcheck-report/"
     ):
         raise UsageError(f"{path}: not a linkcheck report (no linkcheck-report schema)")
+    try:
+        check_report(report)
+    except ShapeError as exc:
+        raise UsageError(f"{path}: not a linkcheck report of this version: {exc}") from None
     return report
 
 
 def cmd_history(args: argparse.Namespace, config: Config) -> int:
-    from linkcheck.history import HistoryStore, format_url_history
+    from linkcheck.credentials import mask_text
+    from linkcheck.store.history import HistoryStore, format_url_history
 
-    with HistoryStore(config.history.path) as store:
-        print(format_url_history(store.url_history(args.url)), end="")
+    with HistoryStore(config.history.path) as store:  # URLs are kept with credentials masked
+        say(format_url_history(store.url_history(mask_text(args.url))), end="")
     return EXIT_OK
 
 
 def cmd_runs(args: argparse.Namespace, config: Config) -> int:
-    from linkcheck.history import HistoryStore, format_runs
+    from linkcheck.store.history import HistoryStore, format_runs
 
     with HistoryStore(config.history.path) as store:
-        print(format_runs(store.list_runs(args.limit)), end="")
+        say(format_runs(store.list_runs(args.limit)), end="")
     return EXIT_OK
 
 
 def cmd_unpublish(args: argparse.Namespace, config: Config) -> int:
-    from linkcheck.editing import run_unpublish
-    from linkcheck.selection import Selection, degraded_report, paths_given, select
+    from linkcheck.editing.selection import Selection, degraded_report, paths_given, select
+    from linkcheck.editing.unpublish import run_unpublish
 
     report = load_report(args.report)
     if args.apply and degraded_report(report):
@@ -396,7 +460,7 @@ def cmd_unpublish(args: argparse.Namespace, config: Config) -> int:
     report = select(report, chosen, args.base_dir)
     log = args.log or str(Path(args.report).with_name("unpublish.log"))
     text, problems = run_unpublish(report, args.base_dir, apply=args.apply, log_path=log)
-    print(text, end="")
+    say(text, end="", keep="\n\t")  # a diff of record files: their text, made inert
     return EXIT_FAILURES if problems else EXIT_OK
 
 

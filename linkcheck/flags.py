@@ -16,7 +16,7 @@ import typing
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from linkcheck.config import KeyInfo, config_keys, config_sections
+from linkcheck.config import KeyInfo, config_keys, config_sections, flag_of
 
 ALIASES: Mapping[str, tuple[str, ...]] = {
     "http.offline": ("--offline",),
@@ -71,8 +71,7 @@ COMMA_LISTS = frozenset({"output.formats", "output.fail_on", "unpublish.dead_sta
 
 def flag_name(key: KeyInfo) -> str:
     """``--section-name``, or ``--name`` when the name already starts with the section."""
-    stem = key.name if key.name.startswith(f"{key.section}_") else key.dotted
-    return "--" + stem.replace(".", "-").replace("_", "-")
+    return flag_of(key.dotted)
 
 
 def add_config_flags(

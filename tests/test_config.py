@@ -1,4 +1,4 @@
-"""Config: the shipped config.yaml is complete, flags override, bad values name the key."""
+"""Config: the shipped linkcheck.yaml is complete, flags override, bad values name the key."""
 
 from __future__ import annotations
 
@@ -29,10 +29,10 @@ def _keys(value: object, prefix: str = "") -> set[str]:
 def test_shipped_config_yaml_states_every_default() -> None:
     import yaml
 
-    data = yaml.safe_load((ROOT / "config.yaml").read_text())
+    data = yaml.safe_load((ROOT / "linkcheck.yaml").read_text())
     shipped = {f"{section}.{key}" for section, values in data.items() for key in values}
     assert shipped == _keys(Config())
-    assert load_config(ROOT / "config.yaml") == Config()
+    assert load_config(ROOT / "linkcheck.yaml") == Config()
 
 
 def test_every_config_key_has_a_flag() -> None:

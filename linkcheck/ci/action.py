@@ -25,7 +25,7 @@ from pathlib import Path
 from linkcheck.ci.github import output_text
 from linkcheck.ci.issue import GhTracker, RunState, Tracker, read_body, sync_issue, with_links
 from linkcheck.errors import LinkcheckError, UsageError
-from linkcheck.report_github import command
+from linkcheck.reports.github import command
 
 
 def check_argv(env: Mapping[str, str]) -> list[str]:

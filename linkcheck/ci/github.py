@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from linkcheck.output import write_atomic
-from linkcheck.report_markdown import md_code, md_text
-from linkcheck.report_source import Report
+from linkcheck.reports.markdown import md_code, md_text
+from linkcheck.reports.source import Report
 
 # An HTML comment the issue body starts with: how the issue step finds its own issue among
 # the open issues that carry its label.
@@ -113,7 +113,7 @@ def publish(
     """
     summary_path = environ.get("GITHUB_STEP_SUMMARY")
     if summary_path:
-        from linkcheck.report_markdown import render_markdown
+        from linkcheck.reports.markdown import render_markdown
 
         with open(summary_path, "a", encoding="utf-8", errors="replace") as handle:
             handle.write(render_markdown(report, max_rows=max_rows))
@@ -126,7 +126,7 @@ def publish(
         flagged = (r for r in report.records(notable_only=True) if r.get("unpublish"))
         write_atomic(body_path, issue_body(report, flagged).encode("utf-8", "replace"))
     if environ.get("GITHUB_ACTIONS") == "true":
-        from linkcheck.report_github import iter_annotations
+        from linkcheck.reports.github import iter_annotations
 
         return iter_annotations(report)
     return iter(())

@@ -15,7 +15,7 @@ import yaml
 
 from linkcheck.ci import action
 from linkcheck.ci.github import step_outputs
-from linkcheck.report_source import as_report
+from linkcheck.reports.source import as_report
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
