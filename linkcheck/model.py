@@ -114,6 +114,16 @@ class Record:
         """Identifies the record in reports: the source, plus its position when a file has many."""
         return self.source if self.index == 0 else f"{self.source}#{self.index}"
 
+    def line_of(self, path: str | None) -> int | None:
+        """The field's own line; for a field that is absent (``originalUrl`` missing) or has
+        none, the nearest enclosing field's (``images[0]`` for ``images[0].width``); else
+        the record's own line."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path.rpartition(".")[0] if "." in path else path.rpartition("[")[0]
+        return self.line
+
 
 @dataclass(frozen=True)
 class RecordError:
@@ -274,6 +284,8 @@ class Finding:
     code: str
     field: str | None
     message: str
+    # The field's line in the source file (``Record.line_of``), when the format has lines.
+    line: int | None = None
 
 
 @dataclass(frozen=True)

@@ -157,6 +157,7 @@ def test_a_soft_dead_article_is_broken_at_once_and_flagged_after_three_runs(site
             "code": "article_gone",
             "field": "originalUrl",
             "message": f"{soft} is a page that says it is missing (soft_404)",
+            "line": 3,  # originalUrl's line: after --- and title
         }
     ]
     first_run = report["changes"]["previous_run"]["started_at"][:10]

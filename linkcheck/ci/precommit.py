@@ -75,7 +75,7 @@ def record_problems(
 ) -> Iterator[Problem]:
     """One record's findings that need no answer from the web, each at its field's line."""
     for finding in _wanted(record_only_findings(record, links), content):
-        line = _line(record, finding.field)
+        line = record.line_of(finding.field)
         yield Problem(record.source, line, finding.code, finding.field, finding.message)
 
 
@@ -89,13 +89,3 @@ def _wanted(found: RecordOnly, content: ContentConfig) -> Iterable[Finding]:
         yield from found.mojibake
     if content.cdn_amp:
         yield from found.cdn_amp_mismatch.values()
-
-
-def _line(record: Record, field: str | None) -> int | None:
-    """The field's own line, else the nearest enclosing field's, else the record's."""
-    path = field
-    while path:
-        if path in record.lines:
-            return record.lines[path]
-        path = path.rpartition(".")[0] if "." in path else path.rpartition("[")[0]
-    return record.line

@@ -7,6 +7,7 @@ checks go in; a ``RecordHealth`` comes out. The unpublish decision is taken by
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 
 from linkcheck.model import Finding, Health, LinkRef, Outcome, Record, RecordHealth, UrlResult
@@ -66,6 +67,7 @@ def assess(
     )
     if unpublish_reasons:
         health = Health.BROKEN
+    findings = [dataclasses.replace(f, line=record.line_of(f.field)) for f in findings]
     return RecordHealth(
         source=record.source,
         title=record.title,

@@ -223,7 +223,7 @@ def record_entry(record: RecordHealth) -> dict[str, Any]:
         "health": record.health.value,
         "links": [link_entry(link) for link in record.links],
         "issues": [
-            {"code": f.code, "field": f.field, "message": mask_text(f.message)}
+            {"code": f.code, "field": f.field, "message": mask_text(f.message), "line": f.line}
             for f in record.issues
         ],
         "unpublish": record.unpublish,

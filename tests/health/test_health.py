@@ -65,3 +65,22 @@ def test_an_unpublish_flag_breaks_the_record_and_keeps_its_reasons() -> None:
     assert judged.unpublish and judged.health is Health.BROKEN
     assert judged.unpublish_reasons == ("originalUrl: HTTP 410 Gone",)
     assert (judged.record_key, judged.line, judged.title) == ("_news/a.md", 1, "A")
+
+
+def test_each_finding_is_at_its_fields_own_line() -> None:
+    """What a CI annotation or a SARIF result points at: the field, not the record's top."""
+    record = Record(
+        "_news/a.md",
+        0,
+        {"title": "x", "images": [{"url": "https://i.example/a.jpg", "width": 1}]},
+        line=1,
+        lines={"title": 3, "images": 5, "images[0]": 6, "images[0].url": 6, "images[0].width": 7},
+    )
+    findings = [
+        Finding("mojibake", "title", "broken encoding"),
+        Finding("missing_field", "images[0]", "image without height"),
+        Finding("missing_field", "originalUrl", "a published article needs originalUrl"),
+        Finding("image_size_mismatch", "images[0].height", "declared 1, real 2"),
+    ]
+    assessed = assess(record, [], {}, findings)
+    assert [f.line for f in assessed.issues] == [3, 6, 1, 6]
