@@ -384,7 +384,7 @@ def _github(report: Any, config: Config, directory: Path) -> None:
         where = exc.filename or "a GitHub Actions file"
         raise OutputError(f"{where}: cannot write: {reason}") from None
     for line in lines:
-        print(line)
+        say(line, keep="")
 
 
 def cmd_report(args: argparse.Namespace, config: Config) -> int:

@@ -39,6 +39,8 @@ OUTCOMES = (
     "invalid",
     "excluded",
 )
+# Outcomes that say something went wrong with a link, failing the run or not.
+NOT_OK = frozenset(OUTCOMES) - {"ok", "excluded"}
 ROLES = ("original", "web", "amp", "cdn_amp", "image", "provider_image", "other")
 HEALTHS = ("ok", "warning", "broken")
 NO_HOST = "(no host)"
@@ -166,6 +168,37 @@ def records_with_failing_links(
             index = ChainMap(bad, dict.fromkeys(report.positions(others), _LISTED))
         for record in batch:
             yield record, failing_links(record, index, failing)
+
+
+def troubled_records(
+    report: Report | Mapping[str, Any],
+) -> Iterator[tuple[Mapping[str, Any], list[FailingLink]]]:
+    """The records flagged, not ``ok``, or with a link that is not ``ok``, in order, each
+    with its links whose outcome is neither ``ok`` nor ``excluded`` (failing or not): what
+    the capped outputs (annotations, the Markdown summary) rank their rows from."""
+    report = as_report(report)
+    if isinstance(report, StoredReport):
+        for record, bad in report.troubled_records():
+            links = _links(record)
+            found = [failing_link(record, links[i], o, r) for i, o, r in bad if o in NOT_OK]
+            yield record, found
+        return
+    for record, found in records_with_failing_links(report, NOT_OK, every=True):
+        if found or record.get("unpublish") or record.get("health", "ok") != "ok":
+            yield record, found
+
+
+def url_issue_index(report: Report | Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """The content-health codes of each URL that has some (``soft_404``...): one pass over
+    the URLs, keeping only those few."""
+    report = as_report(report)
+    entries = report.url_issue_entries() if isinstance(report, StoredReport) else report.urls()
+    found = {}
+    for entry in entries:
+        codes = entry.get("issues")
+        if codes and isinstance(codes, list):
+            found[str(entry.get("url"))] = tuple(str(c) for c in codes)
+    return found
 
 
 def iter_failing_links(report: Report | Mapping[str, Any]) -> Iterator[FailingLink]:

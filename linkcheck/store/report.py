@@ -191,6 +191,27 @@ class StoredReport(HeadAccess):
                 found[pos] = (orjson.loads(entry), anchor)
         return count, [found[pos] for pos in chosen]
 
+    def url_issue_entries(self) -> Iterator[dict[str, Any]]:
+        """The URL entries with content-health issues, in no order; the others are not read.
+
+        Entries are indented JSON (``entry_text``), where ``"issues": [`` and a line break
+        can only be the key with a list that is not empty (a string holds neither a bare
+        quote nor a line break): a scan in SQLite, not a decode of every entry."""
+        rows = self.db.execute(
+            "SELECT entry FROM report_url_entries WHERE instr(entry, ?) > 0",
+            (b'"issues": [\n',),
+        )
+        return (orjson.loads(entry) for (entry,) in rows)
+
+    def troubled_records(self) -> Iterator[tuple[dict[str, Any], list[list[Any]]]]:
+        """Records in order that are flagged, not ``ok``, or have a link that is not ``ok``,
+        each with its ``bad_links`` ([] if none)."""
+        rows = self.db.execute(
+            "SELECT entry, bad_links FROM report_records "
+            "WHERE unpublish OR health IS NOT 'ok' OR bad_links IS NOT NULL ORDER BY pos"
+        )
+        return ((orjson.loads(e), orjson.loads(b) if b else []) for e, b in rows)
+
     def bad_link_records(
         self, notable_only: bool = False
     ) -> Iterator[tuple[dict[str, Any], list[list[Any]]]]:

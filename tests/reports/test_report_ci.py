@@ -66,22 +66,72 @@ def test_annotations_escape_per_github_rules():
     for line in lines:
         assert "\n" not in line and "\r" not in line
         head, _, _message = line[2:].partition("::")
-        assert head.startswith("error file=")
+        assert head.split(" ")[0] in ("error", "warning", "notice")
         assert "::" not in head
     nasty = next(line for line in lines if "evil" in line)
     assert nasty.startswith("::error file=_news/evil</script><script>alert(2)</script>.md,line=3,")
 
 
-def test_annotation_per_failing_link_and_error():
-    report = make_report(90)
+def _kinds(lines: list[str]) -> list[str]:
+    return [line[2:].split(" ", 1)[0].split("::", 1)[0] for line in lines]
+
+
+def test_annotations_fit_githubs_limits_most_important_first():
+    """GitHub shows 10 errors and 10 warnings a step: the 10 that matter most, then a notice."""
+    report = make_report(3000)
     lines = github_annotations(report)
-    assert len(lines) == len(all_failing_links(report)) + len(report["errors"])
-    fl = all_failing_links(report)[0]
-    assert lines[0] == (
-        f"::error file={fl.source},line={fl.line},title=linkcheck {fl.outcome}%3A {fl.field}"
-        f"::{fl.field} ({fl.role}): {fl.url} -> {fl.outcome}: {fl.why}"
-    )
-    assert len(github_annotations(report, limit=3)) == 3
+    kinds = _kinds(lines)
+    assert kinds == ["error"] * 10 + ["warning"] * 10 + ["notice"]
+    flagged = {r["source"] for r in report["records"] if r["unpublish"]}
+    assert len(flagged) > 10
+    assert all("title=linkcheck%3A flagged to unpublish" in line for line in lines[:10])
+    assert {line.split("file=")[1].split(",")[0] for line in lines[:10]} <= flagged
+    totals = lines[-1]
+    failing = all_failing_links(report)
+    records = {fl.record for fl in failing}
+    assert f"{len(failing):,} failing links in {len(records):,} records" in totals
+    assert f"{len(flagged):,} records flagged to unpublish" in totals
+    assert "2 unreadable inputs" in totals and "job summary" in totals
+
+
+def test_after_the_flagged_come_unreadable_inputs_then_the_most_failing_links():
+    report = make_report(300)
+    for record in report["records"]:
+        record["unpublish"] = False
+    report["summary"]["unpublish"] = 0
+    lines = [line for line in github_annotations(report) if line.startswith("::error")]
+    assert len(lines) == 10
+    assert [("unreadable input" in line) for line in lines[:2]] == [True, True]
+    counts = [int(line.split("title=linkcheck%3A ")[1].split(" ")[0]) for line in lines[2:]]
+    assert counts == sorted(counts, reverse=True) and counts[0] > counts[-1]
+    by_record: dict[str, int] = {}
+    for fl in all_failing_links(report):
+        by_record[fl.source] = by_record.get(fl.source, 0) + 1
+    assert counts[0] == max(by_record.values())
+    first = lines[2].split("file=")[1].split(",")[0]
+    line_no = int(lines[2].split("line=")[1].split(",")[0])
+    fl = next(f for f in all_failing_links(report) if f.source == first)
+    assert line_no == fl.line  # at the first failing link's own line
+
+
+def test_warnings_name_what_fails_nothing_yet_is_wrong():
+    report = make_report(300)
+    warnings = [line for line in github_annotations(report) if line.startswith("::warning")]
+    assert warnings
+    text = " ".join(warnings)
+    assert any(o in text for o in ("timeout", "rate_limited", "server_error", "blocked"))
+
+
+def test_no_problems_no_annotations():
+    report = make_report(0, n_records=0, changes=False, errors=0)
+    assert github_annotations(report) == []
+
+
+def test_a_degraded_run_is_one_error():
+    report = make_report(90)
+    report["run"]["degraded"] = {"reason": "9 of 9 hosts", "failed_hosts": 9, "contacted_hosts": 9}
+    (line,) = github_annotations(report)
+    assert line.startswith("::error title=linkcheck%3A degraded run::Degraded run")
 
 
 def test_terminal_summary_names_the_worst():
