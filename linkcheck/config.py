@@ -254,6 +254,11 @@ class OutputConfig:
         ("broken", "unreachable", "tls_error", "invalid"),
         "Outcomes that fail the run (exit code 1).",
     )
+    report_url: str | None = key(
+        None,
+        "Where the HTML report can be opened (an http(s) URL: a web server, a CI artifact's "
+        "page); the Markdown summary links to it.",
+    )
     progress: str = key(
         "auto",
         "Progress on stderr: auto (a bar on a terminal, a line now and then off it), "
@@ -692,6 +697,11 @@ def _check_choices(config: Config, where: _Where) -> None:
                 f"{where('unpublish.dead_statuses')}: unpublish.dead_statuses: {status} "
                 "is not a 4xx or 5xx status"
             )
+    url = config.output.report_url
+    if url is not None and not re.match(r"(?i)https?://[^/?#\s]+", url):
+        raise ConfigError(
+            f"{where('output.report_url')}: output.report_url: {url!r} is not an http(s) URL"
+        )
     if config.output.progress not in ("auto", "always", "never"):
         raise ConfigError(
             f"{where('output.progress')}: output.progress: expected auto, always or never"

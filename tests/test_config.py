@@ -57,6 +57,7 @@ def test_every_config_key_has_a_flag() -> None:
         ("http:\n  resolve: ['example.com:80']\n", "http.resolve: bad resolve entry"),
         ("output:\n  fail_on: [brokn]\n", "output.fail_on: unknown outcome 'brokn'"),
         ("output:\n  formats: [pdf]\n", "output.formats: unknown format 'pdf'"),
+        ("output:\n  report_url: ftp://x/r\n", "output.report_url: 'ftp://x/r' is not an http(s)"),
         ("http: [1, 2]\n", "http: expected a mapping"),
         ("- 1\n", "config must be a mapping"),
         ("http:\n  per_host: [\n", "invalid YAML in config"),

@@ -9,6 +9,7 @@ from the records flagged to unpublish.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -24,6 +25,7 @@ ISSUE_MARKER = "<!-- linkcheck: records flagged to unpublish -->"
 # GitHub refuses an issue body over 65,536 characters; rows past these bounds are counted.
 ISSUE_MAX_ROWS = 200
 ISSUE_MAX_CHARS = 60_000
+_MENTION = re.compile(r"(?<![\w`])@(?=[A-Za-z0-9])")
 
 
 def step_outputs(report: Report, failing: int, directory: Path) -> dict[str, str]:
@@ -94,7 +96,18 @@ def _issue_row(record: Mapping[str, Any]) -> str:
     title = record.get("title")
     name = md_code(record.get("source", "?")) + (f" {md_text(title)}" if title else "")
     reasons = record.get("unpublish_reasons") or ["flagged"]
-    return f"| {name} | {'<br>'.join(md_text(r) for r in reasons)} |"
+    why = "<br>".join(md_text(r) for r in reasons)
+    return _quiet(f"| {_cell(name)} | {_cell(why)} |")
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _quiet(text: str) -> str:
+    """No ``@name`` in record text pings anyone when the issue is posted: a zero-width
+    joiner after the ``@`` keeps it from being read as a mention."""
+    return _MENTION.sub("@\u2060", text)
 
 
 def publish(
