@@ -45,16 +45,100 @@ def test_sarif_results_point_at_file_and_line():
     rules = {r["id"] for r in run["tool"]["driver"]["rules"]}
     results = run["results"]
     assert {r["ruleId"] for r in results} == rules
-    link_results = [r for r in results if r["ruleId"] in fail_on(report)]
-    assert len(link_results) == len(all_failing_links(report))
-    fl = all_failing_links(report)[0]
-    first = link_results[0]["locations"][0]["physicalLocation"]
-    assert first["region"]["startLine"] == fl.line
-    assert "mojibake" in rules or "invalid_url" in rules
+    failing = all_failing_links(report)
+    errors = [r for r in results if r["level"] == "error" and r["ruleId"] != "unreadable_input"]
+    assert len(errors) == len(failing)
+    assert {r["ruleId"] for r in errors} <= fail_on(report)
+    fl = failing[0]
+    first = next(r for r in errors if fl.url in r["message"]["text"])
+    assert first["locations"][0]["physicalLocation"]["region"]["startLine"] == fl.line
     for rule in run["tool"]["driver"]["rules"]:
-        assert rule["shortDescription"]["text"]
+        assert rule["shortDescription"]["text"] and not rule["shortDescription"]["text"].startswith(
+            "linkcheck finding"
+        )
     hostile = [r for r in results if "evil" in json.dumps(r["locations"])]
     assert hostile and "%3C/script%3E" in json.dumps(hostile[0]["locations"])
+
+
+def _sarif_report() -> dict:
+    report = make_report(90)
+    record = report["records"][0]
+    link = record["links"][0]
+    url = next(u for u in report["urls"] if u["url"] == link["url"])
+    url["outcome"], url["issues"], url["error"] = "ok", ["soft_404"], None
+    record["issues"] = [
+        {"code": "mojibake", "field": "title", "message": "broken encoding", "line": 2},
+        {"code": "missing_field", "field": "images[0]", "message": "no height", "line": 9},
+    ]
+    record["health"] = "warning"
+    return report
+
+
+def test_sarif_has_content_codes_and_each_issue_at_its_fields_line():
+    report = _sarif_report()
+    record, link = report["records"][0], report["records"][0]["links"][0]
+    results = json.loads(render_sarif(report))["runs"][0]["results"]
+
+    def at(result: dict) -> tuple[str, int]:
+        physical = result["locations"][0]["physicalLocation"]
+        return physical["artifactLocation"]["uri"], physical["region"]["startLine"]
+
+    mine = [r for r in results if at(r)[0] == record["source"]]
+    by_rule = {r["ruleId"]: r for r in mine}
+    assert at(by_rule["mojibake"]) == (record["source"], 2)
+    assert at(by_rule["missing_field"]) == (record["source"], 9)
+    assert at(by_rule["soft_404"]) == (record["source"], link["line"])
+    assert by_rule["soft_404"]["level"] == "warning"
+    timeouts = [r for r in results if r["ruleId"] == "timeout"]
+    assert timeouts and {r["level"] for r in timeouts} == {"warning"}  # fails nothing
+
+
+def test_sarif_fingerprints_survive_moved_lines_and_name_their_finding():
+    report = _sarif_report()
+    before = json.loads(render_sarif(report))["runs"][0]["results"]
+    for record in report["records"]:
+        for link in record["links"]:
+            link["line"] += 5
+        for issue in record["issues"]:
+            issue["line"] = (issue.get("line") or 1) + 5
+    after = json.loads(render_sarif(report))["runs"][0]["results"]
+    prints = [r["partialFingerprints"]["linkcheckFinding/v1"] for r in before]
+    assert prints == [r["partialFingerprints"]["linkcheckFinding/v1"] for r in after]
+    assert len(set(prints)) == len(prints)  # one per finding
+    assert before[0]["locations"] != after[0]["locations"]
+
+
+def test_sarif_uris_are_relative_to_srcroot(tmp_path):
+    report = make_report(30, errors=0)
+    records = report["records"]
+    records[0]["source"] = "./_news/a.md"
+    records[1]["source"] = str(tmp_path / "_news" / "b.md")
+    records[2]["source"] = "/elsewhere/_news/c.md"
+    for record in records[:3]:
+        record["issues"] = [{"code": "mojibake", "field": "title", "message": "m", "line": 2}]
+        record["health"] = "warning"
+    log = json.loads(render_sarif(report, base=tmp_path))
+    run = log["runs"][0]
+    assert run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": tmp_path.as_uri() + "/"}}
+    seen = {
+        json.dumps(r["locations"][0]["physicalLocation"]["artifactLocation"], sort_keys=True)
+        for r in run["results"]
+    }
+    assert json.dumps({"uri": "_news/a.md", "uriBaseId": "%SRCROOT%"}, sort_keys=True) in seen
+    assert json.dumps({"uri": "_news/b.md", "uriBaseId": "%SRCROOT%"}, sort_keys=True) in seen
+    assert json.dumps({"uri": "file:///elsewhere/_news/c.md"}, sort_keys=True) in seen
+
+
+def test_sarif_and_user_agent_point_at_this_projects_page():
+    from linkcheck import PROJECT_URL
+    from linkcheck.config import Config
+
+    text = render_sarif(_sarif_report())
+    assert "github.com/linkcheck" not in text
+    driver = json.loads(text)["runs"][0]["tool"]["driver"]
+    assert driver["informationUri"] == PROJECT_URL
+    assert {r["helpUri"] for r in driver["rules"]} == {PROJECT_URL}
+    assert PROJECT_URL in Config().user_agent
 
 
 def test_annotations_escape_per_github_rules():
