@@ -32,14 +32,13 @@ from linkcheck.reports.view import (
     record_key,
     troubled_records,
     url_issue_index,
+    warnings_of,
 )
 
 MAX_ERRORS = 10
 MAX_WARNINGS = 10
 # Links or issues named in one annotation's message; the rest are counted.
 MAX_NAMED = 3
-# Record issues already said by the links they are about.
-_LINK_CODES = frozenset({"broken_link", "blocked_link"})
 # Ranks: a flagged record before an unreadable input before a record with failing links.
 _FLAGGED, _UNREADABLE, _FAILING = 2, 1, 0
 
@@ -135,7 +134,7 @@ def iter_annotations(report: Report | Mapping[str, Any]) -> Iterator[str]:
             rank = (_FLAGGED if record.get("unpublish") else _FAILING, len(failed))
             errors.add(rank, _error(record, failed))
             continue
-        said = _warnings(record, bad, issues_of)
+        said = warnings_of(record, bad, issues_of)
         if said:
             totals.warned += 1
             warnings.add((len(said),), _warning(record, said))
@@ -169,21 +168,6 @@ def _article_line(record: Mapping[str, Any], failed: Sequence[FailingLink]) -> i
         if link.get("field") == field and isinstance(link.get("line"), int):
             return link["line"]
     return failed[0].line if failed else record.get("line")
-
-
-def _warnings(
-    record: Mapping[str, Any], bad: Sequence[FailingLink], issues_of: Mapping[str, Sequence[str]]
-) -> list[tuple[int | None, str]]:
-    """(line, text) of what a record that fails nothing still says is wrong."""
-    said = [(fl.line, f"{fl.field} {fl.url} -> {fl.outcome}: {fl.why}") for fl in bad]
-    for link in record.get("links") or ():
-        for code in issues_of.get(str(link.get("url")), ()):
-            said.append((link.get("line"), f"{link.get('field')} {link.get('url')}: {code}"))
-    for issue in record.get("issues") or ():
-        if issue.get("code") not in _LINK_CODES:
-            where = f" {issue['field']}" if issue.get("field") else ""
-            said.append((issue.get("line"), f"{issue.get('code')}{where}: {issue.get('message')}"))
-    return said
 
 
 def _warning(record: Mapping[str, Any], said: Sequence[tuple[int | None, str]]) -> Annotation:

@@ -17,7 +17,7 @@ import heapq
 import re
 import tempfile
 from collections import ChainMap
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -199,6 +199,36 @@ def url_issue_index(report: Report | Mapping[str, Any]) -> dict[str, tuple[str, 
         if codes and isinstance(codes, list):
             found[str(entry.get("url"))] = tuple(str(c) for c in codes)
     return found
+
+
+def elapsed_index(report: Report, urls: Iterable[str]) -> dict[str, int]:
+    """``elapsed_ms`` of each of the given URLs that is listed (a column when stored)."""
+    if isinstance(report, StoredReport):
+        return report.elapsed_ms(urls)
+    return {url: int(e.get("elapsed_ms") or 0) for url, e in report.lookup(urls).items()}
+
+
+# Record issues already said by the links they are about.
+LINK_CODES = frozenset({"broken_link", "blocked_link"})
+
+
+def warnings_of(
+    record: Mapping[str, Any],
+    trouble: Iterable[FailingLink],
+    issues_of: Mapping[str, Sequence[str]],
+) -> list[tuple[int | None, str]]:
+    """(line, text) of what is wrong with a record short of a failing link: its links whose
+    outcome does not fail the run (``trouble``: timeouts, 429, bot walls, 5xx), the content
+    codes of its links' URLs (``url_issue_index``), and its own issues."""
+    said = [(fl.line, f"{fl.field} {fl.url} -> {fl.outcome}: {fl.why}") for fl in trouble]
+    for link in record.get("links") or ():
+        for code in issues_of.get(str(link.get("url")), ()):
+            said.append((link.get("line"), f"{link.get('field')} {link.get('url')}: {code}"))
+    for issue in record.get("issues") or ():
+        if issue.get("code") not in LINK_CODES:
+            where = f" {issue['field']}" if issue.get("field") else ""
+            said.append((issue.get("line"), f"{issue.get('code')}{where}: {issue.get('message')}"))
+    return said
 
 
 def iter_failing_links(report: Report | Mapping[str, Any]) -> Iterator[FailingLink]:

@@ -191,6 +191,18 @@ class StoredReport(HeadAccess):
                 found[pos] = (orjson.loads(entry), anchor)
         return count, [found[pos] for pos in chosen]
 
+    def elapsed_ms(self, urls: Iterable[str]) -> dict[str, int]:
+        """Each listed URL's ``elapsed_ms``, from its column (no entry is decoded)."""
+        found: dict[str, int] = {}
+        for batch in _batches(urls):
+            marks = ",".join("?" * len(batch))
+            found.update(
+                self.db.execute(
+                    f"SELECT url, elapsed_ms FROM report_urls WHERE url IN ({marks})", batch
+                )
+            )
+        return found
+
     def url_issue_entries(self) -> Iterator[dict[str, Any]]:
         """The URL entries with content-health issues, in no order; the others are not read.
 

@@ -13,15 +13,21 @@ from linkcheck.reports.view import all_failing_links, fail_on
 from tests.reportgen import HOSTILE_SOURCE, make_report
 
 
-def test_junit_one_case_per_record_and_error():
+def test_junit_one_case_per_record_and_error_one_suite_per_folder():
     report = make_report(90, hostile=True)
     root = ET.fromstring(render_junit(report).encode())
-    suite = root.find("testsuite")
-    cases = suite.findall("testcase")
+    suites = root.findall("testsuite")
+    cases = [c for suite in suites for c in suite.findall("testcase")]
     assert len(cases) == len(report["records"]) + len(report["errors"])
+    folders = {r["source"].rsplit("/", 1)[0] for r in report["records"]}
+    folders |= {e["source"].rsplit("/", 1)[0] for e in report["errors"]}
+    assert {suite.get("name") for suite in suites} == folders
+    for suite in suites:
+        assert {c.get("classname") for c in suite.findall("testcase")} == {suite.get("name")}
+        assert int(suite.get("tests")) == len(suite.findall("testcase"))
     failed = {fl.record for fl in all_failing_links(report)}
-    assert int(suite.get("failures")) == len(failed)
-    assert int(suite.get("errors")) == 2
+    assert int(root.get("failures")) == len(failed) == sum(int(s.get("failures")) for s in suites)
+    assert int(root.get("errors")) == 2
     case = next(c for c in cases if c.get("name") == HOSTILE_SOURCE)
     assert case.get("classname") == HOSTILE_SOURCE.rsplit("/", 1)[0]
     failure = case.find("failure")
@@ -29,6 +35,32 @@ def test_junit_one_case_per_record_and_error():
     assert failure.get("type") == "invalid"
     errors = [c for c in cases if c.find("error") is not None]
     assert errors[0].find("error").get("message") == "YAML error at line 3: bad indent"
+
+
+def test_junit_warnings_are_skipped_cases_and_every_case_has_a_time():
+    report = make_report(300)
+    elapsed = {u["url"]: u["elapsed_ms"] for u in report["urls"]}
+    fail = fail_on(report)
+    outcome = {u["url"]: u["outcome"] for u in report["urls"]}
+    root = ET.fromstring(render_junit(report).encode())
+    cases = {c.get("name"): c for c in root.iter("testcase")}
+    warned = 0
+    for record in report["records"]:
+        case = cases[record["source"]]
+        urls = {lk["url"] for lk in record["links"]}
+        assert float(case.get("time")) == round(sum(elapsed.get(u, 0) for u in urls) / 1000, 3)
+        outcomes = {outcome.get(u, "invalid") for u in urls}
+        trouble = outcomes & {"timeout", "rate_limited", "blocked", "server_error"}
+        if outcomes & fail:
+            assert case.find("failure") is not None
+        elif trouble:
+            skipped = case.find("skipped")
+            assert skipped is not None and skipped.get("type") == "warning"
+            assert any(o in skipped.get("message") for o in trouble)
+            warned += 1
+    assert warned > 5
+    assert int(root.get("skipped")) >= warned
+    assert float(root.get("time")) == report["run"]["duration_s"]
 
 
 def test_junit_survives_control_characters():
