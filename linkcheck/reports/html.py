@@ -355,12 +355,33 @@ def _script_data(report: Report, hosts: list[HostStats], failing) -> Iterator[Ma
             for h in hosts
         ],
     }
+    head["changes"] = _change_rows(report)
     host_pos = {h.host: i for i, h in enumerate(hosts)}
     yield Markup(embed_json(head)[:-1] + ',"urls":')
     yield from _json_list(_url_texts(report, host_pos))
     yield Markup(',"records":')
     yield from _json_list(_record_texts(report))
     yield Markup(',"noHost":' + embed_json(NO_HOST) + "}")
+
+
+CHANGE_KINDS = ("newly_broken", "fixed", "still_broken", "flapping")
+
+
+def _change_rows(report: Report) -> dict[str, list[int]]:
+    """Each list of ``changes`` as the URL rows it names (for the "Changed" filter); the
+    lists hold failing URLs, so they are short."""
+    changes = report.get("changes")
+    if not isinstance(changes, Mapping):
+        return {}
+    found = {}
+    for kind in CHANGE_KINDS:
+        items = changes.get(kind) or ()
+        urls = [i.get("url") if isinstance(i, Mapping) else i for i in items]
+        urls = [u for u in urls if isinstance(u, str)]
+        if urls:
+            pos = report.positions(urls)
+            found[kind] = sorted({pos[u] for u in urls if u in pos})
+    return found
 
 
 def _url_texts(report: Report, host_pos: Mapping[str, int]) -> Iterator[str]:

@@ -52,9 +52,11 @@ def browser():
 class Opened:
     """A page on a report file, with everything it asked for and complained about."""
 
-    def __init__(self, browser, path: Path, fragment: str = "", js: bool = True) -> None:
+    def __init__(
+        self, browser, path: Path, fragment: str = "", js: bool = True, width: int = 1280
+    ) -> None:
         self.context = browser.new_context(
-            java_script_enabled=js, viewport={"width": 1280, "height": 900}
+            java_script_enabled=js, viewport={"width": width, "height": 900}
         )
         self.page = self.context.new_page()
         self.page.set_default_timeout(10_000)
@@ -193,7 +195,9 @@ def test_hostile_record_runs_nothing(browser, page_file):
         page.wait_for_timeout(300)
         assert page.locator("img, svg[onload], iframe, object, embed").count() == 0
         assert page.evaluate("document.querySelectorAll('[onerror],[onload]').length") == 0
-        hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+        hrefs = page.eval_on_selector_all(
+            "a[href]", "els => els.map(e => new URL(e.getAttribute('href'), location.href).href)"
+        )
         assert hrefs and all(h.startswith(("https:", "http:", "file:")) for h in hrefs)
         bad = page.locator("span.nolink", has_text="javascript:alert(1)").first
         assert bad.is_visible()
@@ -289,3 +293,152 @@ def _url_order(report: dict) -> list[dict]:
     indexed = list(enumerate(report["urls"]))
     indexed.sort(key=lambda p: (p[1]["outcome"] not in fail, -p[1]["referrers"], p[0]))
     return [u for _, u in indexed]
+
+
+# ---------------------------------------------------------------- widths and links
+
+LONG_HOST = "a-very-long-host-name-for-a-chart-label.example.org"
+
+
+@pytest.fixture(scope="module")
+def long_report() -> dict:
+    """A report whose text has no place to break: a 400-character URL, a title and an
+    error of one word each, a host name longer than a chart label."""
+    import copy
+
+    report = copy.deepcopy(make_report(600, hostile=True))
+    record = next(r for r in report["records"] if r["health"] == "broken")
+    record["title"] = "T" * 300
+    link = record["links"][0]
+    url = next(u for u in report["urls"] if u["url"] == link["url"])
+    url["error"] = "E" * 300
+    url["outcome"] = "broken"
+    # Enough failures on the long host for it to lead the hosts chart.
+    for i in range(40):
+        long_url = f"https://{LONG_HOST}/{i}/" + "x" * 400
+        report["urls"].append({**url, "url": long_url, "final_url": long_url, "referrers": 1})
+        record["links"].append({**link, "field": f"related[{i}].webUrl", "url": long_url})
+    report["urls"].sort(key=lambda u: u["url"])
+    return report
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_no_horizontal_page_scrolling(browser, long_report, tmp_path, width):
+    """Tables fit (or scroll in their own box, or become cards): the page never scrolls
+    sideways, with or without JavaScript, in any view."""
+    path = _write(tmp_path, long_report)
+
+    def overflow(page) -> int:
+        return page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+
+    opened = Opened(browser, path, width=width)
+    page = opened.page
+    try:
+        page.select_option("#f-scope", "all")
+        for view in ("records", "urls", "hosts"):
+            page.click(f"button[data-view='{view}']")
+            _wait_status(page, f" {view}")
+            assert overflow(page) == 0, view
+            if width == 1400:  # wide enough that no table needs its own scroll bar
+                box = page.evaluate("[table.scrollWidth, table.clientWidth]")
+                assert box[0] <= box[1], view
+        page.click("button[data-view='records']")
+        page.fill("#f-text", "xxxxxxxxxx")
+        _wait_status(page, "of 1 records")
+        assert overflow(page) == 0
+        assert opened.console == []
+    finally:
+        opened.close()
+    static = Opened(browser, path, js=False, width=width)
+    try:
+        assert overflow(static.page) == 0
+    finally:
+        static.close()
+
+
+def test_a_narrow_screen_shows_rows_as_labelled_cards(browser, page_file):
+    opened = Opened(browser, page_file, width=390)
+    page = opened.page
+    try:
+        cell = page.locator("#table tbody tr:not(.detail)").first.locator("td").first
+        assert cell.get_attribute("data-label") == "Health"
+        assert cell.evaluate("e => getComputedStyle(e).display") == "block"
+        label = cell.evaluate("e => getComputedStyle(e, '::before').content")
+        assert label == '"Health"'
+    finally:
+        opened.close()
+
+
+def test_long_chart_labels_are_cut_with_the_full_text_on_hover(browser, long_report, tmp_path):
+    opened = Opened(browser, _write(tmp_path, long_report))
+    try:
+        bar = opened.page.locator(".chart a.bar-link", has_text=LONG_HOST[:20]).first
+        label = bar.locator("text.cl").text_content()
+        assert label.endswith("…") and len(label) <= 28
+        assert LONG_HOST in bar.locator("title").text_content()
+    finally:
+        opened.close()
+
+
+def _records_with(report: dict, keep) -> int:
+    """How many records have a link (with its URL's entry) for which ``keep`` is true."""
+    urls = {u["url"]: u for u in report["urls"]}
+    return sum(any(keep(lk, urls.get(lk["url"])) for lk in r["links"]) for r in report["records"])
+
+
+def test_numbers_open_the_records_behind_them(browser, page_file, report):
+    """A count in the summary, a chart's bar, a change list, a host's failures and a URL's
+    referrers each open the records view filtered to the rows behind that number."""
+    fail = set(report["run"]["config"]["output"]["fail_on"])
+    opened = Opened(browser, page_file)
+    page = opened.page
+    try:
+        page.click("#h-summary ~ .counts a.count[href='#records?outcome=broken']")
+        broken = _records_with(report, lambda lk, u: u and u["outcome"] == "broken")
+        _wait_status(page, f"of {broken} records")
+        assert page.get_attribute("button[data-view='records']", "aria-selected") == "true"
+        assert page.locator("#f-outcome option:checked").inner_text() == "broken"
+
+        page.click("#h-summary ~ .counts a.count[href='#records?health=warning']")
+        warnings = sum(r["health"] == "warning" for r in report["records"])
+        _wait_status(page, f"of {warnings} records")
+
+        page.click(".card a.num")
+        flagged = sum(bool(r["unpublish"]) for r in report["records"])
+        _wait_status(page, f"of {flagged} records")
+
+        newly = set(report["changes"]["newly_broken"])
+        page.click("a.count[href='#records?change=newly_broken']")
+        _wait_status(page, f"of {_records_with(report, lambda lk, u: lk['url'] in newly)} records")
+
+        host = "gone.example.dev"
+        page.click(f".chart a.bar-link:has(title:has-text('{host}'))")
+        on_host = _records_with(
+            report, lambda lk, u: u and u["outcome"] in fail and f"//{host}/" in u["url"]
+        )
+        _wait_status(page, f"of {on_host} records")
+        assert page.input_value("#f-host") == host
+
+        page.click("button[data-view='hosts']")
+        page.select_option("#f-scope", "all")
+        page.fill("#f-host", host)
+        _wait_status(page, "of 1 hosts")
+        page.locator("#table tbody tr").first.locator("td").nth(2).locator("a").click()
+        _wait_status(page, f"of {on_host} records")
+
+        target = max(report["urls"], key=lambda u: u["referrers"])
+        page.evaluate(f"location.hash = '#urls?url={url_anchor(target['url'])}'")
+        _wait_status(page, "of 1 urls")
+        page.locator("#table tbody tr").first.locator("td").last.locator("a").click()
+        linking = sum(
+            any(lk["url"] == target["url"] for lk in r["links"]) for r in report["records"]
+        )
+        _wait_status(page, f"of {linking} records")
+        assert page.is_visible("#f-url") and target["url"] in page.inner_text("#f-url")
+        page.click("#f-url-clear")
+        page.locator("#f-url").wait_for(state="hidden")
+        assert opened.console == [] and opened.requests == [opened.url]
+    finally:
+        opened.close()

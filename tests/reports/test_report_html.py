@@ -108,7 +108,9 @@ def test_summary_counts_changes_and_unpublish_are_rendered():
     assert f'<span class="num">{s["unique_urls"]}</span>' in html
     assert f"Flagged to unpublish ({s['unpublish']})" in html
     assert "Since the previous run" in html
-    assert f"newly broken</span> <strong>{len(report['changes']['newly_broken'])}" in html
+    newly = len(report["changes"]["newly_broken"])
+    assert 'newly broken</span> <a href="#records?change=newly_broken" class="count"' in html
+    assert f">{newly}</a>" in html
     assert "<svg" in html and "Hosts with most failures" in html
     assert "Unreadable inputs (2)" in html
 

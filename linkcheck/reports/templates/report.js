@@ -9,12 +9,17 @@
      6 reasons, 7 archive_url, 8 links [[field, role, url, line, raw?]], 9 issues
      [[code, field, message]], 10 anchor
    Columns of data.hosts:   0 host, 1 urls, 2 requests, 3 failures, 4 slowest_ms, 5 avg_ms,
-     6 rate_limited, 7 blocked */
+     6 rate_limited, 7 blocked
+   data.changes: {newly_broken, fixed, still_broken, flapping}: each a list of URL rows.
+   A link "#records?outcome=broken&host=x" (a number in the summary, a chart's bar, a
+   host's failures, a URL's referrers, a change list) opens a view with those filters:
+   the rows behind the number. Parameters: scope, outcome (a name, or "failing"), role,
+   health, host (exact when it names a host), text, change, url (a URL row's anchor). */
 (function () {
   "use strict";
   var PAGE = 100;
   var D = JSON.parse(document.getElementById("report-data").textContent);
-  var U = D.urls, R = D.records, H = D.hosts;
+  var U = D.urls, R = D.records, H = D.hosts, C = D.changes || {};
   var INVALID = D.outcomes.indexOf("invalid"), OK = D.outcomes.indexOf("ok");
   var failing = D.outcomes.map(function (o) { return D.failOn.indexOf(o) >= 0; });
 
@@ -37,6 +42,14 @@
     });
   });
   var searchText = { records: null, urls: null, hosts: null };
+  var hostNames = {};
+  H.forEach(function (h) { hostNames[h[0].toLowerCase()] = true; });
+  var changeSets = {};
+  Object.keys(C).forEach(function (k) {
+    var set = new Uint8Array(U.length);
+    C[k].forEach(function (i) { set[i] = 1; });
+    changeSets[k] = set;
+  });
 
   function linkOutcome(l) { return l[2] >= 0 ? U[l[2]][1] : INVALID; }
   function linkUrl(l) { return l[2] >= 0 ? U[l[2]][0] : (l[4] || ""); }
@@ -79,30 +92,50 @@
 
   /* State. */
   var $ = function (id) { return document.getElementById(id); };
-  var state = { view: "records", page: 0, sort: null, rows: [], open: {} };
+  var state = { view: "records", page: 0, sort: null, rows: [], open: {}, url: -1 };
   var F = { scope: $("f-scope"), outcome: $("f-outcome"), role: $("f-role"),
-            health: $("f-health"), host: $("f-host"), text: $("f-text") };
+            health: $("f-health"), host: $("f-host"), text: $("f-text"), change: $("f-change") };
   function fillSelect(sel, names) {
     names.forEach(function (n, i) { add(sel, (function () {
       var o = el("option", n.replace(/_/g, " ")); o.value = String(i); return o; })()); });
   }
   fillSelect(F.outcome, D.outcomes);
+  F.outcome.appendChild((function () {
+    var o = el("option", "failing (any)"); o.value = "failing"; return o; })());
+  Object.keys(C).forEach(function (k) {
+    var o = el("option", k.replace(/_/g, " ") + " (" + C[k].length + ")"); o.value = k;
+    F.change.appendChild(o);
+  });
+  $("f-change-label").hidden = !Object.keys(C).length;
   fillSelect(F.role, D.roles);
   fillSelect(F.health, D.healths);
   H.forEach(function (h) { var o = el("option"); o.value = h[0]; $("host-list").appendChild(o); });
 
   function filters() {
+    var o = F.outcome.value;
     return {
       all: F.scope.value === "all",
       flagged: F.scope.value === "flagged",
-      outcome: F.outcome.value === "" ? -1 : +F.outcome.value,
+      outcome: o === "" || o === "failing" ? -1 : +o,
+      failingOnly: o === "failing",
       role: F.role.value === "" ? -1 : +F.role.value,
       health: F.health.value === "" ? -1 : +F.health.value,
       host: F.host.value.trim().toLowerCase(),
-      text: F.text.value.trim().toLowerCase()
+      text: F.text.value.trim().toLowerCase(),
+      change: F.change.value ? changeSets[F.change.value] : null,
+      url: state.url
     };
   }
-  function hostMatch(hi, q) { return !q || H[hi][0].toLowerCase().indexOf(q) >= 0; }
+  /* A host typed in full (or followed from a link) matches that host only; any other
+     text matches the hosts that contain it. */
+  function hostMatch(hi, q) {
+    if (!q) return true;
+    var name = H[hi][0].toLowerCase();
+    return hostNames[q] ? name === q : name.indexOf(q) >= 0;
+  }
+  function outcomeMatch(o, f) {
+    return f.failingOnly ? failing[o] : f.outcome < 0 || o === f.outcome;
+  }
   function texts(view) {
     if (searchText[view]) return searchText[view];
     var t;
@@ -126,11 +159,13 @@
         if (f.flagged && !r[5]) return false;
         if (!f.all && r[3] === 0 && !r[5]) return false;
         if (f.health >= 0 && r[3] !== f.health) return false;
-        if (f.outcome >= 0 || f.role >= 0 || f.host) {
+        if (f.outcome >= 0 || f.failingOnly || f.role >= 0 || f.host || f.change || f.url >= 0) {
           var hit = r[8].some(function (l) {
-            if (f.outcome >= 0 && linkOutcome(l) !== f.outcome) return false;
+            if (!outcomeMatch(linkOutcome(l), f)) return false;
             if (f.role >= 0 && l[1] !== f.role) return false;
             if (f.host && (l[2] < 0 || !hostMatch(U[l[2]][10], f.host))) return false;
+            if (f.change && (l[2] < 0 || !f.change[l[2]])) return false;
+            if (f.url >= 0 && l[2] !== f.url) return false;
             return true;
           });
           if (!hit) return false;
@@ -153,10 +188,12 @@
       count: function () { return U.length; },
       keep: function (i, f) {
         var u = U[i];
+        if (f.url >= 0) return i === f.url;
         if (f.flagged) {
           if (!(urlRefs[i] || []).some(function (ri) { return R[ri][5]; })) return false;
         } else if (!f.all && u[1] === OK && !u[7].length) return false;
-        if (f.outcome >= 0 && u[1] !== f.outcome) return false;
+        if (!outcomeMatch(u[1], f)) return false;
+        if (f.change && !f.change[i]) return false;
         if (f.role >= 0 && !(urlRoles[i] & (1 << f.role))) return false;
         if (f.host && !hostMatch(u[10], f.host)) return false;
         if (f.health >= 0 && !(urlRefs[i] || []).some(function (ri) {
@@ -183,6 +220,7 @@
         var h = H[i];
         if (!f.all && !h[3] && !h[6] && !h[7]) return false;
         if (f.outcome >= 0 && !(hostOutcomes[i] & (1 << f.outcome))) return false;
+        if (f.failingOnly && !h[3]) return false;
         return hostMatch(i, f.host);
       },
       cols: [
@@ -273,6 +311,22 @@
     b.setAttribute("aria-expanded", "true");
   }
 
+  /* Each cell names its column: on a narrow screen a row is a card of labelled cells. */
+  function labelled(tr, cols) {
+    for (var c = 1; c < tr.children.length && c < cols.length; c++) {
+      tr.children[c].dataset.label = cols[c].label;
+    }
+  }
+  /* A number that opens the rows behind it: ``params`` become the filters of ``view``. */
+  function jump(text, view, params, title) {
+    var a = el("a", text, "count");
+    a.href = "#" + view + "?" + Object.keys(params).map(function (k) {
+      return k + "=" + encodeURIComponent(params[k]);
+    }).join("&");
+    if (title) a.title = title;
+    return a;
+  }
+
   function recordRow(body, i) {
     var r = R[i], tr = el("tr");
     tr.id = r[10];
@@ -302,6 +356,7 @@
       if (r[7]) add(un, add(el("div", null, "small"), urlNode(r[7], "Archived copy ↗")));
     } else un.textContent = "—";
     add(tr, th, add(el("td"), badge(D.healths[r[3]])), links, issues, un);
+    labelled(tr, VIEWS.records.cols);
     body.appendChild(tr);
     toggle(th, r[10], function (td) {
       var ul = el("ul");
@@ -329,9 +384,13 @@
       u[6] ? "fresh" : "stale";
     var issues = el("td", u[9] || (u[2] !== null && u[1] !== OK ? "HTTP " + u[2] : ""));
     u[7].forEach(function (c) { add(issues, " ", el("span", c, "code")); });
+    var refs = el("td", null, "n");
+    add(refs, u[8] ? jump(num(u[8]), "records", { url: u[12] }, "the records that link here")
+      : num(u[8]));
     add(tr, th, add(el("td"), badge(D.outcomes[u[1]])), el("td", u[2] === null ? "—" : u[2]),
       issues, el("td", ms(u[5]), "n"),
-      el("td", cache + (u[11] ? " · from history" : ""), "small"), el("td", num(u[8]), "n"));
+      el("td", cache + (u[11] ? " · from history" : ""), "small"), refs);
+    labelled(tr, VIEWS.urls.cols);
     body.appendChild(tr);
     toggle(th, u[12], function (td) {
       if (u[4].length) {
@@ -355,9 +414,20 @@
   function hostRow(body, i) {
     var h = H[i], tr = el("tr"), th = el("th", h[0]);
     th.scope = "row";
-    add(tr, th, el("td", num(h[1]), "n"), el("td", num(h[2]), "n"), el("td", num(h[3]), "n"),
-      el("td", ms(h[4]), "n"), el("td", ms(h[5]), "n"), el("td", num(h[6]), "n"),
-      el("td", num(h[7]), "n"));
+    function cell(n, view, params, title) {
+      return add(el("td", null, "n"), n ? jump(num(n), view, params, title) : num(n));
+    }
+    add(tr, th,
+      cell(h[1], "urls", { host: h[0], scope: "all" }, "this host's URLs"),
+      el("td", num(h[2]), "n"),
+      cell(h[3], "records", { host: h[0], outcome: "failing" },
+        "the records with a failing link to this host"),
+      el("td", ms(h[4]), "n"), el("td", ms(h[5]), "n"),
+      cell(h[6], "records", { host: h[0], outcome: "rate_limited" },
+        "the records with a rate-limited link to this host"),
+      cell(h[7], "records", { host: h[0], outcome: "blocked" },
+        "the records with a link to this host behind a bot wall"));
+    labelled(tr, VIEWS.hosts.cols);
     body.appendChild(tr);
   }
 
@@ -410,14 +480,49 @@
     });
   }
 
+  /* "#records?outcome=broken&host=x": open the view with those filters (the rows behind a
+     number that links here). Returns false for any other fragment. */
+  function applyQuery(hash) {
+    var m = /^(records|urls|hosts)\?(.*)$/.exec(hash);
+    if (!m) return false;
+    var p = new URLSearchParams(m[2]);
+    setView(m[1]);
+    F.scope.value = p.get("scope") || "all";
+    F.outcome.value = p.get("outcome") === "failing" ? "failing" : named(D.outcomes, p.get("outcome"));
+    F.role.value = named(D.roles, p.get("role"));
+    F.health.value = named(D.healths, p.get("health"));
+    F.host.value = p.get("host") || "";
+    F.text.value = p.get("text") || "";
+    F.change.value = p.get("change") && C[p.get("change")] ? p.get("change") : "";
+    var u = p.get("url");
+    setUrl(u && u in urlByAnchor ? urlByAnchor[u] : -1);
+    state.open = {};
+    refresh(false);
+    $("app").scrollIntoView({ block: "start" });
+    return true;
+  }
+  function named(names, name) {
+    var i = name ? names.indexOf(name) : -1;
+    return i < 0 ? "" : String(i);
+  }
+  function setUrl(index) {
+    state.url = index;
+    $("f-url").hidden = index < 0;
+    $("f-url-text").textContent = index < 0 ? "" : U[index][0];
+  }
+
   function showAnchor() {
-    var id = decodeURIComponent(location.hash.slice(1)), view, index;
+    var hash = location.hash.slice(1);
+    try { hash = decodeURIComponent(hash); } catch (e) { return false; }
+    if (applyQuery(hash)) return true;
+    var id = hash, view, index;
     if (id in recByAnchor) { view = "records"; index = recByAnchor[id]; }
     else if (id in urlByAnchor) { view = "urls"; index = urlByAnchor[id]; }
     else return false;
     setView(view);
     F.scope.value = "all";
-    ["outcome", "role", "health", "host", "text"].forEach(function (k) { F[k].value = ""; });
+    ["outcome", "role", "health", "host", "text", "change"].forEach(function (k) { F[k].value = ""; });
+    setUrl(-1);
     state.open = {}; state.open[id] = true;
     compute();
     state.page = Math.floor(state.rows.indexOf(index) / PAGE);
@@ -447,9 +552,15 @@
     refresh(false);
   });
   $("export").addEventListener("click", exportCsv);
+  $("f-url-clear").addEventListener("click", function () { setUrl(-1); refresh(false); });
   $("prev").addEventListener("click", function () { state.page--; render(); });
   $("next").addEventListener("click", function () { state.page++; render(); });
   window.addEventListener("hashchange", showAnchor);
+  /* Following the same link again changes no hash: apply it anyway. */
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest && e.target.closest("a[href^='#']");
+    if (a && a.getAttribute("href") === location.hash) { e.preventDefault(); showAnchor(); }
+  });
 
   $("ssr").remove();
   $("app").hidden = false;
