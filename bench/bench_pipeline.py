@@ -23,6 +23,7 @@ The local web serves http (TLS is not the subject), so the https-twin pass is of
     .venv/bin/python bench/bench_pipeline.py --records 10000 --repeat 3 --parts a
     .venv/bin/python bench/bench_pipeline.py --parts c --rss-records 100000
     .venv/bin/python bench/bench_pipeline.py --parts c --rss-records 100000 --rss-history
+    .venv/bin/python bench/bench_pipeline.py --parts a --against ../other-tree  # run 2 vs run 2
 """
 
 from __future__ import annotations
@@ -175,8 +176,11 @@ sys.exit(os.waitstatus_to_exitcode(status))
 """
 
 
-def run_cli(args: list[str], workdir: Path, count_bytes: bool = False) -> RunResult:
-    """One `linkcheck check` child; wall time, requests, peak RSS of that child only."""
+def run_cli(
+    args: list[str], workdir: Path, count_bytes: bool = False, tree: Path | None = None
+) -> RunResult:
+    """One `linkcheck check` child; wall time, requests, peak RSS of that child only.
+    ``tree``: the linkcheck of another work tree (put first on the child's path)."""
     out_dir = Path(tempfile.mkdtemp(prefix="out-", dir=workdir))
     counts = out_dir / "bytes.json"
     peak = out_dir / "peak-rss-kb"
@@ -185,8 +189,12 @@ def run_cli(args: list[str], workdir: Path, count_bytes: bool = False) -> RunRes
         head = [sys.executable, __file__, "--counted-cli", str(counts), "--"]
     cmd = [*head, "check", *args, *COMMON, "-o", str(out_dir)]
     started = time.perf_counter()
+    env = {**os.environ, "PYTHONPATH": str(tree)} if tree else None
     code = subprocess.call(
-        [sys.executable, "-c", LAUNCHER, str(peak), *cmd], cwd=workdir, stdout=subprocess.DEVNULL
+        [sys.executable, "-c", LAUNCHER, str(peak), *cmd],
+        cwd=workdir,
+        stdout=subprocess.DEVNULL,
+        env=env,
     )
     wall = time.perf_counter() - started
     if code not in (0, 1):
@@ -261,6 +269,29 @@ def part_a(records: Path, workdir: Path, repeat: int) -> None:
     )
 
 
+def part_a_against(records: Path, workdir: Path, repeat: int, other: Path) -> None:
+    """a) for this tree and for ``other`` side by side (alternating which goes first): how
+    the second run's time compares, for a change that touches what a re-run does."""
+    seconds: dict[str, list[float]] = {"this": [], "other": []}
+    for rep in range(repeat):
+        order = [("this", None), ("other", other)]
+        for name, tree in order if rep % 2 == 0 else order[::-1]:
+            store = workdir / f"history-{name}-{rep}.sqlite"
+            first = run_cli([str(records), "--history", str(store)], workdir, tree=tree)
+            second = run_cli([str(records), "--history", str(store)], workdir, tree=tree)
+            seconds[name].append(second.wall)
+            print(
+                f"  a) rep {rep + 1} {name:5}: run 1 {first.wall:.2f} s | run 2 "
+                f"{second.wall:.2f} s {second.requests} requests",
+                flush=True,
+            )
+    mine, theirs = (statistics.median(seconds[n]) for n in ("this", "other"))
+    print(
+        f"a) run 2 median: this tree {mine:.2f} s, {other} {theirs:.2f} s: "
+        f"{mine / theirs:.2f}x the other's time"
+    )
+
+
 def part_b(records: Path, workdir: Path, repeat: int) -> None:
     """Issue 4: content checks on vs off, history off, alternating order."""
     on, off = [], []
@@ -327,6 +358,9 @@ def main() -> None:
     parser.add_argument(
         "--rss-history", action="store_true", help="c) with history: a first and a second run"
     )
+    parser.add_argument(
+        "--against", type=Path, help="a): compare run 2 with another work tree's linkcheck"
+    )
     parser.add_argument("--counted-cli", help=argparse.SUPPRESS)
     args, rest = parser.parse_known_args()
     if args.counted_cli:
@@ -338,7 +372,9 @@ def main() -> None:
         if "a" in args.parts or "b" in args.parts:
             records, web = corpus_on_web(args.records, workdir, "records", args.latency_ms)
             try:
-                if "a" in args.parts:
+                if "a" in args.parts and args.against:
+                    part_a_against(records, workdir, args.repeat, args.against.resolve())
+                elif "a" in args.parts:
                     part_a(records, workdir, args.repeat)
                 if "b" in args.parts:
                     part_b(records, workdir, args.repeat)

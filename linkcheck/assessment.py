@@ -27,7 +27,6 @@ import dataclasses
 import hashlib
 import itertools
 import json
-import marshal
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +35,7 @@ from typing import Any
 from linkcheck import __version__, health, recordchecks
 from linkcheck.config import Config
 from linkcheck.inputs import StoredParse, unpack_head
+from linkcheck.kept_entries import kept_rows, rows_data
 from linkcheck.model import Outcome, Role, UrlResult
 from linkcheck.outage import Degraded
 from linkcheck.report_rows import AssessedRecord, assessed_record
@@ -92,7 +92,7 @@ def assess_records(
     while batch := list(itertools.islice(files, FILES_PER_BATCH)):
         heads = [unpack_head(payload) for _, _, payload in batch]
         seen = work.first_seen_for(
-            url for head in heads for _, _, role, _, url, _, _ in head.links if role in _IMAGES
+            url for head in heads for _, _, role, _, url, *_ in head.links if role in _IMAGES
         )
         prints = _fingerprints(work, batch, heads, shared) if keep else {}
         before = work.assessed_before(prints)
@@ -101,13 +101,14 @@ def assess_records(
         known, twins = _verdicts_with_twins(work, verdicts, wanted - {None}, shared.twins)
         staged = []
         for _, source, payload in batch:
-            if source in again:
-                yield from (AssessedRecord(*row) for row in marshal.loads(before[source][1]))
+            kept = kept_rows(before[source][1], source) if source in again else None
+            if kept is not None:
+                yield from kept
                 continue
             rows = [_assess(row, known, twins, seen, shared) for row in file_records(payload)]
             yield from rows
             if keep and not any(row.unpublish for row in rows):
-                staged.append((source, prints[source], marshal.dumps([tuple(r) for r in rows])))
+                staged.append((source, prints[source], rows_data(rows)))
         if staged:
             work.stage_assessed(staged)
 
@@ -129,7 +130,7 @@ def _fingerprints(
         digest = hashlib.blake2b(shared.settings, digest_size=16)
         digest.update(payload)
         digest.update(sums.get(seq, b""))
-        for _, field, _, _, url, _, _ in head.links:
+        for _, field, _, _, url, *_ in head.links:
             if url is None:
                 continue
             article = field in ARTICLE_FIELDS  # unpublish_decision reads these for it only

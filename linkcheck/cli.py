@@ -2,13 +2,14 @@
 
 Exit codes: 0 no link fails the ``fail_on`` rule, 1 some do or an input could not
 be read, 2 usage or config errors, 3 a degraded run (the network looked down: nothing
-flagged; ``unpublish --apply`` refuses its report), 130 interrupted (a partial report
-is still written).
+flagged; ``unpublish --apply`` refuses its report), 130 interrupted by Ctrl-C or SIGTERM
+(a partial report is still written; interrupts.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import sys
@@ -16,10 +17,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from linkcheck import __version__
+from linkcheck import __version__, interrupts
 from linkcheck.config import Config, load_config
-from linkcheck.errors import LinkcheckError, UsageError
+from linkcheck.credentials import mask_text
+from linkcheck.errors import LinkcheckError, OutputError, UsageError
 from linkcheck.flags import add_config_flags, overrides_from
+from linkcheck.textsafe import inert
 
 EXIT_OK = 0
 EXIT_FAILURES = 1
@@ -95,37 +98,56 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         config = load_config(args.config, overrides_from(args))
+        if args.command in ("check", "demo"):
+            # SIGTERM (CI cancel, timeout, docker stop) like Ctrl-C: a partial report.
+            with interrupts.handled():
+                return COMMANDS[args.command](args, config)
         return COMMANDS[args.command](args, config)
     except LinkcheckError as exc:
-        print(f"linkcheck: error: {exc}", file=sys.stderr)
+        say(f"linkcheck: error: {exc}", sys.stderr, keep="")
         return EXIT_USAGE
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
         print("linkcheck: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def say(text: str, file: Any = None, end: str = "\n", keep: str = "\n") -> None:
+    """Print text that may hold record data: its control characters made inert (an ESC
+    sequence in a title must not drive the terminal) and the credentials of any URL in it
+    masked (a diff of a record file, an error quoting a link: CI logs are widely read)."""
+    print(inert(mask_text(text), keep), file=file or sys.stdout, end=end)
 
 
 def cmd_links(args: argparse.Namespace, config: Config) -> int:
     from linkcheck.collect import collect_links
     from linkcheck.links import format_links_json, format_links_text
+    from linkcheck.roots import check_inputs
 
+    check_inputs(args.paths)
     collected = collect_links(args.paths, config)
     for error in collected.read.errors:
-        print(f"linkcheck: {error}", file=sys.stderr)
+        say(f"linkcheck: {error}", sys.stderr, keep="")
     render = format_links_json if args.format == "json" else format_links_text
-    sys.stdout.write(render(collected.all_links, records=len(collected.read.records)))
+    say(render(collected.all_links, records=len(collected.read.records)), end="", keep="\n\t")
     return EXIT_USAGE if collected.read.errors else EXIT_OK
 
 
 def cmd_check(args: argparse.Namespace, config: Config) -> int:
+    from linkcheck.output import check_output_dir
+    from linkcheck.roots import check_inputs
     from linkcheck.run import run_check
 
+    check_inputs(args.paths)
+    check_output_dir(config.output.dir, report_names(config))
     return _check_and_report(lambda progress: run_check(args.paths, config, progress), config)
 
 
 def cmd_demo(args: argparse.Namespace, config: Config) -> int:
     from linkcheck.demo import run_demo
+    from linkcheck.output import check_output_dir
 
     out = args.output_dir or config.output.dir
+    check_output_dir(out, REPORT_NAMES.values())  # the demo writes every format
     code = _check_and_report(lambda progress: run_demo(out, progress), None, out_dir=out)
     print(
         f"demo done: open {Path(out) / 'report.html'} in a browser; "
@@ -142,20 +164,24 @@ def _check_and_report(run: Any, config: Config | None, out_dir: str | None = Non
     with Progress(progress_mode) as progress:
         outcome = run(progress)
     with outcome:  # the report's rows live in the run's work store until written
-        return _report_and_exit_code(outcome.report, outcome.config, out_dir)
+        return _report_and_exit_code(outcome, out_dir)
 
 
-def _report_and_exit_code(report: Any, config: Config, out_dir: str | None) -> int:
+def _report_and_exit_code(outcome: Any, out_dir: str | None) -> int:
+    """Write the reports, then complete the run in history (a run whose report could not be
+    written is not complete), then say what was found."""
     from linkcheck.report_terminal import render_terminal_summary
 
+    report, config = outcome.report, outcome.config
     written = write_reports(report, config, out_dir)
+    outcome.commit()
     errors = report.get("errors") or ()
     for error in errors:
         where = f"{error['source']}:{error['line']}" if error.get("line") else error["source"]
-        print(f"linkcheck: {where}: {error['message']}", file=sys.stderr)
-    print(render_terminal_summary(report, color=sys.stdout.isatty()))
+        say(f"linkcheck: {where}: {error['message']}", sys.stderr, keep="")
+    print(render_terminal_summary(report, color=sys.stdout.isatty()))  # cleans its own text
     for path in written:
-        print(f"wrote {path}")
+        say(f"wrote {path}", keep="")
     if not report.get("complete", True):
         return EXIT_INTERRUPTED
     if (report.get("run") or {}).get("degraded"):
@@ -185,22 +211,41 @@ def write_reports(report: Any, config: Config, out_dir: str | None = None) -> li
 
     report = as_report(report)
     out = Path(out_dir or config.output.dir)
-    writers = _renderers(config.output.markdown_max_rows)
-    names = {
-        "html": "report.html",
-        "markdown": "report.md",
-        "junit": "junit.xml",
-        "sarif": "report.sarif",
-    }
+    writers = {"json": write_json, **_renderers(config.output.markdown_max_rows)}
+    formats = ["json", *(f for f in config.output.formats if f != "json" and f in writers)]
     # Rendering makes many short-lived objects and no reference cycles: the cyclic
     # collector would only walk the heap over and over, finding nothing.
+    written = []
     with gc_paused():
-        written = [write_json(report, out / "report.json")]
-        for fmt in config.output.formats:
-            if fmt in writers:
-                written.append(writers[fmt](report, out / names[fmt]))
+        for fmt in formats:
+            target = out / REPORT_NAMES[fmt]
+            written.append(_writing(target, writers[fmt], report, target))
     _ci_extras(report, config)
     return written
+
+
+REPORT_NAMES = {
+    "json": "report.json",
+    "html": "report.html",
+    "markdown": "report.md",
+    "junit": "junit.xml",
+    "sarif": "report.sarif",
+}
+
+
+def report_names(config: Config) -> list[str]:
+    """The files ``check`` writes into the output folder."""
+    return ["report.json", *(REPORT_NAMES[f] for f in config.output.formats if f != "json")]
+
+
+def _writing(target: Path | str, write: Any, *args: Any) -> Any:
+    """``write(*args)``; a file that cannot be written (a full disk, a folder in the way) is
+    one line and exit code 2, not a traceback after the whole run."""
+    try:
+        return write(*args)
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise OutputError(f"{target}: cannot write: {reason}") from None
 
 
 def _renderers(max_rows: int) -> dict[str, Any]:
@@ -231,13 +276,18 @@ def _ci_extras(report: Any, config: Config) -> None:
     if summary_path:
         from linkcheck.report_markdown import render_markdown
 
-        with open(summary_path, "a", encoding="utf-8", errors="replace") as handle:
-            handle.write(render_markdown(report, max_rows=config.output.markdown_max_rows))
+        text = render_markdown(report, max_rows=config.output.markdown_max_rows)
+        _writing(summary_path, _append, summary_path, text)
     if os.environ.get("GITHUB_ACTIONS") == "true":
         from linkcheck.report_github import iter_annotations
 
         for line in iter_annotations(report):
             print(line)
+
+
+def _append(path: str, text: str) -> None:
+    with open(path, "a", encoding="utf-8", errors="replace") as handle:
+        handle.write(text)
 
 
 def cmd_report(args: argparse.Namespace, config: Config) -> int:
@@ -255,29 +305,41 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
         raise UsageError("report: name at least one of --html, --markdown, --junit, --sarif")
     for fmt, target in targets.items():
         if target:
-            print(f"wrote {writers[fmt](report, target)}")
+            say(f"wrote {_writing(target, writers[fmt], report, target)}", keep="")
     return EXIT_OK
 
 
 def load_report(path: str) -> dict[str, Any]:
+    """A saved report, checked against the report's schema before anything reads it: a
+    file that is not JSON, not a report, or a report of the wrong shape is one line."""
+    from linkcheck.shapecheck import ShapeError, check_report
+
     try:
-        report = json.loads(Path(path).read_text(encoding="utf-8"))
+        report = json.loads(Path(path).read_bytes())
     except OSError as exc:
         raise UsageError(f"{path}: cannot read report: {exc.strerror or exc}") from None
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path}:{exc.lineno}: not a JSON report: {exc.msg}") from None
+    except (ValueError, RecursionError) as exc:  # not UTF-8, 100,000 deep, 5,000 digits
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise UsageError(f"{path}: not a JSON report: {reason.split(';')[0]}") from None
     if not isinstance(report, dict) or not str(report.get("schema", "")).startswith(
         "linkcheck-report/"
     ):
         raise UsageError(f"{path}: not a linkcheck report (no linkcheck-report schema)")
+    try:
+        check_report(report)
+    except ShapeError as exc:
+        raise UsageError(f"{path}: not a linkcheck report of this version: {exc}") from None
     return report
 
 
 def cmd_history(args: argparse.Namespace, config: Config) -> int:
+    from linkcheck.credentials import mask_text
     from linkcheck.history import HistoryStore, format_url_history
 
-    with HistoryStore(config.history.path) as store:
-        print(format_url_history(store.url_history(args.url)), end="")
+    with HistoryStore(config.history.path) as store:  # URLs are kept with credentials masked
+        say(format_url_history(store.url_history(mask_text(args.url))), end="")
     return EXIT_OK
 
 
@@ -285,7 +347,7 @@ def cmd_runs(args: argparse.Namespace, config: Config) -> int:
     from linkcheck.history import HistoryStore, format_runs
 
     with HistoryStore(config.history.path) as store:
-        print(format_runs(store.list_runs(args.limit)), end="")
+        say(format_runs(store.list_runs(args.limit)), end="")
     return EXIT_OK
 
 
@@ -301,7 +363,7 @@ def cmd_unpublish(args: argparse.Namespace, config: Config) -> int:
     report = select(report, chosen, args.base_dir)
     log = args.log or str(Path(args.report).with_name("unpublish.log"))
     text, problems = run_unpublish(report, args.base_dir, apply=args.apply, log_path=log)
-    print(text, end="")
+    say(text, end="", keep="\n\t")  # a diff of record files: their text, made inert
     return EXIT_FAILURES if problems else EXIT_OK
 
 

@@ -38,7 +38,9 @@ def collect_links(
     paths: Sequence[str], config: Config, store: HistoryStore | None = None
 ) -> Collected:
     base = site_base_url(paths, config.site.base_url)
-    read, digests, links, record_only = read_records(paths, config.input.exclude, store, base)
+    read, digests, links, record_only = read_records(
+        paths, config.input.exclude, store, base, config.input.max_file_bytes
+    )
     return Collected(read, base, links, digests, record_only)
 
 
@@ -61,7 +63,10 @@ def collect_into(
     skipped: list[str] = []
     files_read = 0
     batch = []
-    for parse in iter_reads(paths, config.input.exclude, store, base):
+    reads = iter_reads(
+        paths, config.input.exclude, store, base, max_bytes=config.input.max_file_bytes
+    )
+    for parse in reads:
         if parse.skipped:
             skipped.append(parse.source)
             continue

@@ -11,7 +11,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
+import os
 import re
+import ssl
 import types
 import typing
 from collections.abc import Mapping
@@ -42,6 +45,8 @@ class SiteConfig:
 class InputConfig:
     # Glob patterns (fnmatch, on the path as given) of input files to skip.
     exclude: tuple[str, ...] = ()
+    # A record file larger than this is refused (one error), not read.
+    max_file_bytes: int = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -202,12 +207,25 @@ class Config:
                 host: {name: "***" for name in hdrs}
                 for host, hdrs in data["http"]["headers"].items()
             }
+            data = _masked(data)
         return data
 
     def digest(self) -> str:
         """A short stable fingerprint, so runs with different settings can be told apart."""
         text = json.dumps(self.to_dict(redact=False), sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _masked(value: Any) -> Any:
+    """Every string with the credentials of a URL in it masked (``site.base_url`` may
+    carry a password; the report shows the configuration)."""
+    from linkcheck.credentials import mask_text  # late: credentials imports the model
+
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return mask_text(value) if isinstance(value, str) else value
 
 
 def _plain(value: Any) -> Any:
@@ -236,22 +254,47 @@ def load_config(
         data = _read_yaml(Path(path))
     for dotted, value in (overrides or {}).items():
         _set_dotted(data, dotted, value)
-    config = _build(Config, data, source, prefix="")
-    _check_values(config, source)
+    where = _Where(source, set(overrides or ()))
+    config = _build(Config, data, where, prefix="")
+    _check_values(config, where)
     return config
+
+
+@dataclass(frozen=True)
+class _Where:
+    """Where a key's value came from, for the one line that refuses it."""
+
+    source: str
+    overridden: set[str]
+
+    def __call__(self, key: str) -> str:
+        if key in self.overridden:
+            return f"command line (--{key.replace('.', '-').replace('_', '-')})"
+        return self.source
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        data_bytes = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config: {exc.strerror or exc}") from None
+    try:
+        text = data_bytes.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data_bytes.count(b"\n", 0, exc.start) + 1
+        byte = data_bytes[exc.start]
+        raise ConfigError(
+            f"{path}:{line}: config is not UTF-8 text (byte 0x{byte:02x}); save it as UTF-8"
+        ) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         raise ConfigError(f"{where}: invalid YAML in config") from None
+    except (ValueError, OverflowError, RecursionError) as exc:  # 2021-02-30, 5,000 digits
+        reason = str(exc).split(";")[0]
+        raise ConfigError(f"{path}: invalid value in config: {reason}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -269,15 +312,18 @@ def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
     node[last] = value
 
 
-def _build(cls: type, data: Any, source: str, prefix: str) -> Any:
+def _build(cls: type, data: Any, where: _Where, prefix: str) -> Any:
     if not isinstance(data, Mapping):
-        raise ConfigError(f"{source}: {prefix.rstrip('.') or 'config'}: expected a mapping")
+        section = prefix.rstrip(".") or "config"
+        raise ConfigError(f"{where(section)}: {section}: expected a mapping")
     hints = typing.get_type_hints(cls)
     names = {f.name for f in dataclasses.fields(cls)}
     for key in data:
         if key not in names:
             known = ", ".join(sorted(names))
-            raise ConfigError(f"{source}: unknown config key {prefix}{key} (known: {known})")
+            raise ConfigError(
+                f"{where(prefix + str(key))}: unknown config key {prefix}{key} (known: {known})"
+            )
     kwargs = {}
     for name in names:
         if name not in data:
@@ -285,9 +331,9 @@ def _build(cls: type, data: Any, source: str, prefix: str) -> Any:
         hint = hints[name]
         key = f"{prefix}{name}"
         if dataclasses.is_dataclass(hint):
-            kwargs[name] = _build(hint, data[name], source, f"{key}.")
+            kwargs[name] = _build(hint, data[name], where, f"{key}.")
         else:
-            kwargs[name] = _coerce(hint, data[name], source, key)
+            kwargs[name] = _coerce(hint, data[name], where(key), key)
     return cls(**kwargs)
 
 
@@ -317,10 +363,14 @@ def _coerce(hint: Any, value: Any, source: str, key: str) -> Any:
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ConfigError(f"{source}: {key}: expected an integer, got {_kind(value)}")
+        if abs(value) > _LARGEST:
+            raise ConfigError(f"{source}: {key}: {_shown(value)} is far too large")
         return value
     if hint is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"{source}: {key}: expected a number, got {_kind(value)}")
+        if not math.isfinite(value):
+            raise ConfigError(f"{source}: {key}: expected a finite number, got {value}")
         return float(value)
     if hint is str:
         if not isinstance(value, str):
@@ -343,6 +393,7 @@ def _kind(value: Any) -> str:
 
 
 _POSITIVE = {
+    "input.max_file_bytes",
     "http.max_concurrency",
     "http.per_host",
     "http.max_redirects",
@@ -375,74 +426,149 @@ _NON_NEGATIVE = {
     "unpublish.min_days",
     "content.heuristic_fraction",
 }
+# Upper bounds: a value past them is a typo or an attack, and would cost memory (a million
+# requests in flight), overflow a timer or a date, or break the report (a 30-digit number).
+_AT_MOST: Mapping[str, float] = {
+    "input.max_file_bytes": 1_000_000_000,
+    "http.max_concurrency": 1000,
+    "http.per_host": 1000,
+    "http.host_interval_ms": 3_600_000,
+    "http.connect_timeout_s": 3600,
+    "http.read_timeout_s": 3600,
+    "http.request_timeout_s": 3600,
+    "http.max_redirects": 100,
+    "http.max_page_bytes": 100_000_000,
+    "http.max_image_bytes": 100_000_000,
+    "retry.max_attempts": 100,
+    "retry.backoff_base_s": 3600,
+    "retry.backoff_max_s": 86_400,
+    "retry.retry_after_cap_s": 86_400,
+    "retry.max_total_wait_s": 86_400,
+    "content.heuristic_fraction": 1,
+    "history.ok_max_age_h": 876_000,
+    "history.retention_runs": 1_000_000,
+    "history.parse_cache_max_age_days": 36_500,
+    "history.flap_window_runs": 10_000,
+    "history.flap_min_changes": 10_000,
+    "history.streak_window_runs": 10_000,
+    "unpublish.min_runs": 10_000,
+    "unpublish.soft_min_runs": 10_000,
+    "unpublish.min_days": 36_500,
+    "archive.timeout_s": 3600,
+    "archive.max_concurrency": 100,
+    "output.markdown_max_rows": 1_000_000,
+}
+# Any number, whatever its key: JSON readers (and the report) keep integers exactly to here.
+_LARGEST = 2**53
 _FORMATS = {"json", "html", "markdown", "junit", "sarif"}
 
 
-def _check_values(config: Config, source: str) -> None:
+def _shown(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= 20 else f"a {len(text)}-digit number"
+
+
+def _check_values(config: Config, where: _Where) -> None:
     """Value rules that types alone don't express; each error names its key."""
 
     def get(dotted: str) -> Any:
         section, name = dotted.split(".")
         return getattr(getattr(config, section), name)
 
-    for key in _POSITIVE:
+    for key in sorted(_POSITIVE):
         if get(key) <= 0:
-            raise ConfigError(f"{source}: {key}: expected a number above 0, got {get(key)}")
-    for key in _NON_NEGATIVE:
+            raise ConfigError(f"{where(key)}: {key}: expected a number above 0, got {get(key)}")
+    for key in sorted(_NON_NEGATIVE):
         if get(key) < 0:
-            raise ConfigError(f"{source}: {key}: expected 0 or more, got {get(key)}")
+            raise ConfigError(f"{where(key)}: {key}: expected 0 or more, got {get(key)}")
+    for key, bound in _AT_MOST.items():
+        if get(key) > bound:
+            raise ConfigError(
+                f"{where(key)}: {key}: expected at most {bound:,}, got {_shown(get(key))}"
+            )
+    _check_choices(config, where)
+    _check_patterns(config, where)
+    _check_ca_bundle(config.http.ca_bundle, where("http.ca_bundle"))
+
+
+def _check_choices(config: Config, where: _Where) -> None:
     outcomes = {o.value for o in Outcome}
     for name in config.output.fail_on:
         if name not in outcomes:
             raise ConfigError(
-                f"{source}: output.fail_on: unknown outcome {name!r} "
+                f"{where('output.fail_on')}: output.fail_on: unknown outcome {name!r} "
                 f"(expected some of {', '.join(sorted(outcomes))})"
             )
     for name in config.output.formats:
         if name not in _FORMATS:
             raise ConfigError(
-                f"{source}: output.formats: unknown format {name!r} "
+                f"{where('output.formats')}: output.formats: unknown format {name!r} "
                 f"(expected some of {', '.join(sorted(_FORMATS))})"
             )
     if config.http.degraded_share > 1:
         raise ConfigError(
-            f"{source}: http.degraded_share: expected a share of 1 or less, "
+            f"{where('http.degraded_share')}: http.degraded_share: expected a share of 1 or less, "
             f"got {config.http.degraded_share}"
         )
     for url in config.http.canary_urls:
         if not re.match(r"(?i)https?://[^/?#\s]+", url):
-            raise ConfigError(f"{source}: http.canary_urls: {url!r} is not an http(s) URL")
+            raise ConfigError(
+                f"{where('http.canary_urls')}: http.canary_urls: {url!r} is not an http(s) URL"
+            )
     for status in config.unpublish.dead_statuses:
         if not 400 <= status <= 599:
             raise ConfigError(
-                f"{source}: unpublish.dead_statuses: {status} is not a 4xx or 5xx status"
+                f"{where('unpublish.dead_statuses')}: unpublish.dead_statuses: {status} "
+                "is not a 4xx or 5xx status"
             )
     if config.output.progress not in ("auto", "always", "never"):
-        raise ConfigError(f"{source}: output.progress: expected auto, always or never")
-    for key in ("http.exclude", "http.include", "content.soft_404_patterns"):
-        for pattern in get(key):
+        raise ConfigError(
+            f"{where('output.progress')}: output.progress: expected auto, always or never"
+        )
+
+
+def _check_patterns(config: Config, where: _Where) -> None:
+    patterns = {
+        "http.exclude": config.http.exclude,
+        "http.include": config.http.include,
+        "content.soft_404_patterns": config.content.soft_404_patterns,
+        "http.headers": tuple(config.http.headers),
+    }
+    for key, found in patterns.items():
+        for pattern in found:
             try:
                 re.compile(pattern)
             except re.error as exc:
-                raise ConfigError(f"{source}: {key}: bad regex {pattern!r}: {exc}") from None
-    for pattern in config.http.headers:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ConfigError(f"{source}: http.headers: bad regex {pattern!r}: {exc}") from None
+                raise ConfigError(f"{where(key)}: {key}: bad regex {pattern!r}: {exc}") from None
     from linkcheck.resolve import parse_resolve
     from linkcheck.status import parse_accept, parse_statuses  # late: no import cycle
 
     try:
         parse_accept(config.http.accept)
     except ValueError as exc:
-        raise ConfigError(f"{source}: http.accept: {exc}") from None
+        raise ConfigError(f"{where('http.accept')}: http.accept: {exc}") from None
     try:
         parse_statuses(config.http.head_reask)
     except ValueError as exc:
-        raise ConfigError(f"{source}: http.head_reask: {exc}") from None
+        raise ConfigError(f"{where('http.head_reask')}: http.head_reask: {exc}") from None
     for entry in config.http.resolve:
         try:
             parse_resolve(entry)
         except ValueError as exc:
-            raise ConfigError(f"{source}: http.resolve: {exc}") from None
+            raise ConfigError(f"{where('http.resolve')}: http.resolve: {exc}") from None
+
+
+def _check_ca_bundle(path: str | None, source: str) -> None:
+    """The CA bundle is read before any input, so a wrong path is one line, not a traceback
+    after the records were read."""
+    if path is None:
+        return
+    if not os.path.isfile(path):
+        raise ConfigError(f"{source}: http.ca_bundle: {path}: no such file")
+    try:
+        ssl.create_default_context(cafile=path)
+    except (OSError, ssl.SSLError, ValueError) as exc:
+        reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or exc
+        raise ConfigError(
+            f"{source}: http.ca_bundle: {path}: not a usable CA bundle ({reason})"
+        ) from None

@@ -46,6 +46,7 @@ import yaml
 
 from linkcheck.output import write_atomic
 from linkcheck.records import parse_bytes
+from linkcheck.roots import edit_target, report_roots
 
 BOM = b"\xef\xbb\xbf"
 _FALSE_OF = {"true": "false", "True": "False", "TRUE": "FALSE", "yes": "no", "Yes": "No",
@@ -56,6 +57,9 @@ _FRONT_MATTER = {".md", ".markdown", ".html", ".htm"}
 _YAML = {".yml", ".yaml"}
 _JSON_LINES = {".jsonl", ".ndjson"}
 _FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
+# The reader's YAML parser (LibYAML when present): a file it read, such as one with a tab
+# after ``true``, is one the editor can locate values in. Marks count characters either way.
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -98,14 +102,23 @@ def plan_unpublish(report: Mapping[str, Any], base_dir: str | Path | None = None
             flagged.setdefault(str(record.get("source", "")), []).append(record)
     base = Path(base_dir) if base_dir is not None else Path.cwd()
     since = _report_time(report)
-    return [_plan_file(source, recs, base, since) for source, recs in sorted(flagged.items())]
+    roots = report_roots(report)
+    return [
+        _plan_file(source, recs, base, since, roots) for source, recs in sorted(flagged.items())
+    ]
 
 
 def _plan_file(
-    source: str, records: Sequence[Mapping[str, Any]], base: Path, since: datetime | None
+    source: str,
+    records: Sequence[Mapping[str, Any]],
+    base: Path,
+    since: datetime | None,
+    roots: Sequence[str] | None,
 ) -> Edit:
-    path = Path(source) if Path(source).is_absolute() else base / source
+    path, refused = edit_target(source, roots, base)
     keys = tuple(str(r.get("record") or source) for r in records)
+    if refused:
+        return Edit(source, path, keys, problem=refused)
     try:
         before = path.read_bytes()
     except OSError as exc:
@@ -208,14 +221,16 @@ def _record_nodes(source: str, text: str) -> list[_Located]:
         if suffix in _YAML:
             return [
                 _Located(item, 0)
-                for doc in yaml.compose_all(text, Loader=yaml.SafeLoader)
+                for doc in yaml.compose_all(text, Loader=_LOADER)
                 for item in _items(doc, json_page=False)
             ]
         if suffix in _JSON_LINES:
             return _json_lines_nodes(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         raise _Refused(f"refused: cannot locate the value safely ({_first_line(exc)})") from None
+    except RecursionError:
+        raise _Refused("refused: nested too deeply to locate the value safely") from None
     return [_Located(item, 0) for item in _items(node, json_page=True)]
 
 
@@ -225,7 +240,7 @@ def _front_matter_node(text: str) -> list[_Located]:
     if first.rstrip() != "---" or end is None:
         raise _Refused("refused: no front matter")
     start = len(first) + 1
-    node = yaml.compose(text[start : end.start()], Loader=yaml.SafeLoader)
+    node = yaml.compose(text[start : end.start()], Loader=_LOADER)
     if not isinstance(node, yaml.MappingNode):
         raise _Refused("refused: the front matter is not a mapping")
     return [_Located(node, start, insert_at=end.start())]
@@ -235,7 +250,7 @@ def _json_lines_nodes(text: str) -> list[_Located]:
     found, offset = [], 0
     for line in text.splitlines(keepends=True):
         if line.strip():
-            found.append(_Located(yaml.compose(line, Loader=yaml.SafeLoader), offset))
+            found.append(_Located(yaml.compose(line, Loader=_LOADER), offset))
         offset += len(line)
     return found
 
@@ -341,7 +356,7 @@ def _write(edit: Edit) -> str | None:
     try:
         if edit.path.read_bytes() != edit.before:
             return "skipped: the file changed while unpublishing"
-        write_atomic(edit.path, edit.after)
+        write_atomic(edit.path, edit.after, keep_owner=True)
     except OSError as exc:
         return f"cannot write: {exc.strerror or exc}"
     return None

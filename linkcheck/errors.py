@@ -14,3 +14,7 @@ class ConfigError(LinkcheckError):
 
 class UsageError(LinkcheckError):
     """The command line asks for something that cannot be done."""
+
+
+class OutputError(LinkcheckError):
+    """A report cannot be written where it was asked for."""

@@ -231,7 +231,7 @@ class Client:
         kind = FailureKind.EXCLUDED
         if reason is None:
             try:
-                parsed = URL(url)
+                parsed = URL(check.request_url or url)  # credentials.py: url is masked
             except (ValueError, TypeError):
                 parsed = None
             if parsed is not None and parsed.scheme in ("http", "https") and parsed.host:
@@ -251,7 +251,7 @@ class Client:
     async def fetch(self, check: UrlCheck, want_body: bool, url: URL | None = None) -> Fetched:
         """All attempts at one URL (``url``: ``check.url`` parsed); the last one is the answer."""
         trail = _Trail(check.url, started=time.monotonic())
-        start = url if url is not None else URL(check.url)
+        start = url if url is not None else URL(check.request_url or check.url)
         fetched = await self._attempt(check, start, want_body, trail)
         if is_retryable(fetched):
             # tenacity costs a little per URL, so it only runs when a retry is due;

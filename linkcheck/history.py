@@ -24,7 +24,9 @@ import contextlib
 import itertools
 import json
 import os
+import shlex
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,7 +37,15 @@ from linkcheck.changes import Observation
 from linkcheck.errors import LinkcheckError
 from linkcheck.gone import SOFT_CODES
 from linkcheck.model import FailureKind, Outcome, UrlResult, Validators
-from linkcheck.verdict_rows import COLUMNS, column_list, from_row, iso, parse_iso, to_row
+from linkcheck.verdict_rows import (
+    COLUMNS,
+    column_list,
+    from_row,
+    iso,
+    parse_iso,
+    to_row,
+    trusted,
+)
 
 # The schema, as SQLite sees it after all migrations. A fresh store is created
 # from this text; an older store is brought here by MIGRATIONS, step by step.
@@ -229,6 +239,36 @@ class HistoryError(LinkcheckError):
     """The store cannot be opened or is from a newer linkcheck."""
 
 
+# SQLite's names for a file that is not, or no longer, a whole database.
+_DAMAGED = {"SQLITE_CORRUPT", "SQLITE_NOTADB"}
+
+
+def storage_error(exc: sqlite3.Error, path: Path) -> HistoryError:
+    """The one line for an SQLite error met while using the store at ``path``.
+
+    A damaged store is not moved aside or replaced behind the user's back: it holds the
+    streaks that decide unpublishing, a damaged copy may be worth keeping, and one that
+    keeps getting damaged (a CI cache shared by two jobs) should be noticed. The line
+    says so and gives the exact commands that start a fresh store.
+    """
+    name = getattr(exc, "sqlite_errorname", "")
+    reason = " ".join(str(exc).split())
+    if name not in _DAMAGED and "malformed" not in reason and "not a database" not in reason:
+        return HistoryError(f"{path}: cannot use the history store: {reason}")
+    moves = [f"mv {_quote(path)} {_quote(path)}.broken"]
+    for suffix in ("-wal", "-shm"):
+        if Path(f"{path}{suffix}").exists():
+            moves.append(f"mv {_quote(f'{path}{suffix}')} {_quote(f'{path}.broken{suffix}')}")
+    return HistoryError(
+        f"{path}: the history store is damaged ({reason}); move it aside to start a fresh "
+        f"one (its memory of past runs is lost): {' && '.join(moves)}"
+    )
+
+
+def _quote(path: str | Path) -> str:
+    return shlex.quote(str(path))
+
+
 @dataclass(frozen=True)
 class RunInfo:
     """One row of ``runs``, for ``linkcheck runs`` and the report's ``changes``."""
@@ -271,9 +311,9 @@ class HistoryStore:
             # check_same_thread=False: a run writes its results from a worker thread while it
             # builds the report (run.check); never two threads at once.
             self.db = sqlite3.connect(
-                self.path, timeout=10.0, isolation_level=None, check_same_thread=False
+                self.path, timeout=_OPEN_WAIT_S, isolation_level=None, check_same_thread=False
             )
-            self.db.execute("PRAGMA journal_mode=WAL")
+            _wal(self.db)
             self.db.execute("PRAGMA synchronous=NORMAL")
             # Temporary tables (``_wanted``: up to a key per URL of the run) on disk, paged
             # through a small cache, not in memory.
@@ -281,7 +321,7 @@ class HistoryStore:
             self._migrate()
             self._mark_abandoned_runs()
         except sqlite3.DatabaseError as exc:
-            raise HistoryError(f"{self.path}: cannot use history store: {exc}") from None
+            raise storage_error(exc, self.path) from None
         except OSError as exc:
             raise HistoryError(f"{self.path}: cannot create history store: {exc}") from None
 
@@ -309,16 +349,24 @@ class HistoryStore:
         self.db.execute("COMMIT")
 
     def _migrate(self) -> None:
+        """Create or upgrade the schema. Two runs may open a new store at the same moment:
+        the version is read again once this one holds the write lock, so the second finds
+        the first one's tables made and does nothing."""
+        if self._version() == SCHEMA_VERSION:
+            return
+        with self._transaction() as db:
+            version = self._version()
+            if version != SCHEMA_VERSION:
+                upgrade(db, version)
+
+    def _version(self) -> int:
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise HistoryError(
                 f"{self.path}: history store version {version} is newer than this "
                 f"linkcheck understands ({SCHEMA_VERSION}); upgrade linkcheck or use another path"
             )
-        if version == SCHEMA_VERSION:
-            return
-        with self._transaction() as db:
-            upgrade(db, version)
+        return int(version)
 
     def _mark_abandoned_runs(self) -> None:
         """A run left 'running' by a process that is gone never finished: say so."""
@@ -470,6 +518,15 @@ class HistoryStore:
         self.db.execute("COMMIT")
         self._detach()
 
+    def end_incomplete(self, run_id: int) -> None:
+        """The run ended without completing (interrupted, or its report not written)."""
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE runs SET state = 'incomplete', pid = NULL "
+                "WHERE id = ? AND state = 'running'",
+                (run_id,),
+            )
+
     def abandon_run(self) -> None:
         """Roll back results written by ``write_results`` for a run that will not complete."""
         if self.db.in_transaction:
@@ -519,7 +576,7 @@ class HistoryStore:
             "INSERT INTO work.first_seen (url, etag, last_modified, content_length) "
             "SELECT s.url, s.first_etag, s.first_last_modified, s.first_content_length "
             "FROM work.image_urls u CROSS JOIN url_state s ON s.url = u.url "
-            "WHERE s.first_seen_at IS NOT NULL",
+            f"WHERE s.first_seen_at IS NOT NULL AND {_FIRST_SEEN_TRUSTED}",
             (),
         )
 
@@ -556,7 +613,7 @@ class HistoryStore:
         """Each URL's latest stored verdict, whatever it was (for a 304: what did not change)."""
         query = (
             f"SELECT {_SELECT_RESULT} FROM temp.wanted w CROSS JOIN url_state s ON s.url = w.url "
-            "CROSS JOIN results r ON r.url = s.url AND r.run_id = s.last_run_id"
+            f"CROSS JOIN results r ON r.url = s.url AND r.run_id = s.last_run_id WHERE {_TRUSTED}"
         )
         with self._wanted(urls):
             rows = self.db.execute(query).fetchall()
@@ -571,7 +628,7 @@ class HistoryStore:
         query = (
             "SELECT r.url, r.etag, r.last_modified, r.status FROM temp.wanted w "
             "CROSS JOIN url_state s ON s.url = w.url "
-            "CROSS JOIN results r ON r.url = s.url AND r.run_id = s.last_run_id"
+            f"CROSS JOIN results r ON r.url = s.url AND r.run_id = s.last_run_id WHERE {_TRUSTED}"
         )
         with self._wanted(urls):
             rows = self.db.execute(query).fetchall()
@@ -585,7 +642,7 @@ class HistoryStore:
         query = (
             "SELECT s.url, s.first_etag, s.first_last_modified, s.first_content_length "
             "FROM temp.wanted w CROSS JOIN url_state s ON s.url = w.url "
-            "WHERE s.first_seen_at IS NOT NULL"
+            f"WHERE s.first_seen_at IS NOT NULL AND {_FIRST_SEEN_TRUSTED}"
         )
         with self._wanted(urls):
             rows = self.db.execute(query).fetchall()
@@ -595,7 +652,8 @@ class HistoryStore:
         """The latest complete run (before run id ``before`` when given)."""
         rows = self.db.execute(
             "SELECT id, started_at, finished_at, config_digest, counts, state FROM runs "
-            "WHERE state = 'complete' AND id < ? ORDER BY id DESC LIMIT 1",
+            "WHERE state = 'complete' AND id < ? AND typeof(started_at) = 'text' "
+            "ORDER BY id DESC LIMIT 1",
             (before if before is not None else 2**62,),
         ).fetchall()
         return _run_info(rows[0]) if rows else None
@@ -616,7 +674,7 @@ class HistoryStore:
         """
         window = self.db.execute(
             "SELECT id, started_at FROM runs WHERE state = 'complete' AND id < ? "
-            "ORDER BY id DESC LIMIT ?",
+            "AND typeof(id) = 'integer' AND typeof(started_at) = 'text' ORDER BY id DESC LIMIT ?",
             (before if before is not None else 2**62, runs),
         ).fetchall()
         if not window:
@@ -633,7 +691,7 @@ class HistoryStore:
         query = (
             "SELECT r.url, r.run_id, r.outcome, r.status, r.failure, r.checked_at, r.issues "
             "FROM temp.wanted w CROSS JOIN results r ON r.url = w.url "
-            f"WHERE r.run_id IN ({marks}) {failed}ORDER BY r.url, r.run_id DESC"
+            f"WHERE r.run_id IN ({marks}) AND {_TRUSTED} {failed}ORDER BY r.url, r.run_id DESC"
         )
         found: dict[str, list[Observation]] = {}
         with self._wanted(urls):
@@ -699,7 +757,9 @@ class HistoryStore:
         rows = self.db.execute(
             "SELECT r.run_id, runs.started_at, r.outcome, r.status, r.final_url, r.error, "
             "r.checked_at, r.from_cache, r.elapsed_ms FROM results r "
-            "JOIN runs ON runs.id = r.run_id WHERE r.url = ? ORDER BY r.run_id DESC LIMIT ?",
+            "JOIN runs ON runs.id = r.run_id WHERE r.url = ? "
+            f"AND {_TRUSTED} AND typeof(runs.started_at) = 'text' "
+            "ORDER BY r.run_id DESC LIMIT ?",
             (url, limit),
         ).fetchall()
         return [HistoryRow(*row[:7], bool(row[7]), row[8]) for row in rows]
@@ -794,6 +854,29 @@ def upgrade(db: sqlite3.Connection, version: int) -> None:
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
+# How long opening waits for another process that holds the store (also the busy timeout).
+_OPEN_WAIT_S = 10.0
+
+
+def _wal(db: sqlite3.Connection) -> None:
+    """Switch to WAL. SQLite answers "locked" at once, without its busy wait, when another
+    process is switching the same new file at that moment (two runs starting together):
+    try again for a while."""
+    deadline = time.monotonic() + _OPEN_WAIT_S
+    pause = 0.005
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.2)
+
+
 def _tables(db: sqlite3.Connection) -> list[str]:
     return [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
 
@@ -809,8 +892,8 @@ def _statements(script: str) -> list[str]:
     return [s.strip() for s in text.split(";") if s.strip()]
 
 
-def _alive(pid: int | None) -> bool:
-    if not pid:
+def _alive(pid: Any) -> bool:
+    if type(pid) is not int or not 0 < pid < 2**31:
         return False
     if pid == os.getpid():
         return True
@@ -823,14 +906,24 @@ def _alive(pid: int | None) -> bool:
     return True
 
 
+# A stored verdict row that a run could have written (the rest is treated as absent).
+_TRUSTED = trusted("r")
 # The latest verdict of a URL, when it is ok and not older than the cutoff.
 # An ok that is really a gone page (gone.SOFT_CODES) is asked again, as a failure would be:
 # each run of a soft-dead streak must be its own answer.
 _REUSABLE = (
     "CROSS JOIN results r ON r.url = s.url AND r.run_id = s.last_run_id "
-    "WHERE r.outcome = 'ok' AND r.checked_at >= ? AND (r.issues IS NULL OR NOT ("
+    f"WHERE r.outcome = 'ok' AND r.checked_at >= ? AND {_TRUSTED} "
+    "AND (r.issues IS NULL OR NOT ("
     + " OR ".join(f"""r.issues LIKE '%"{code}"%'""" for code in SOFT_CODES)
     + "))"
+)
+# What a URL was when first seen ok, as a run writes it.
+_FIRST_SEEN_TRUSTED = (
+    "typeof(s.url) = 'text' AND typeof(s.first_etag) IN ('text', 'null') "
+    "AND typeof(s.first_last_modified) IN ('text', 'null') "
+    "AND (s.first_content_length IS NULL "
+    "OR (typeof(s.first_content_length) = 'integer' AND s.first_content_length >= 0))"
 )
 # A reused verdict: no request was made for it this run.
 _REUSED_COLUMNS = ", ".join(
@@ -938,12 +1031,25 @@ def _enum(kind: Any, value: str | None) -> Any:
 
 
 def _run_info(row: Sequence[Any]) -> RunInfo:
+    """A ``runs`` row as a RunInfo; a value of the wrong kind (a tampered store) is shown as
+    unknown rather than trusted."""
     run_id, started, finished, digest, counts, state = row
     try:
-        parsed = json.loads(counts) if counts else {}
-    except ValueError:
+        parsed = json.loads(counts) if isinstance(counts, str) else {}
+    except (ValueError, RecursionError):
         parsed = {}
-    return RunInfo(run_id, started, finished, digest, parsed, state)
+    return RunInfo(
+        run_id if type(run_id) is int else 0,
+        _text(started) or "?",
+        _text(finished),
+        _text(digest),
+        parsed if isinstance(parsed, dict) else {},
+        state if state in ("running", "complete", "incomplete", "degraded") else "incomplete",
+    )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 # ---------------------------------------------------------------- formatters

@@ -12,16 +12,25 @@ parsed.
 from __future__ import annotations
 
 import hashlib
-import marshal
-import pickle
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 from linkcheck.history import HistoryStore
 from linkcheck.links import extract_all
-from linkcheck.model import LinkRef, ReadResult, RecordError, Role
-from linkcheck.recordchecks import RecordOnly, record_only_findings
+from linkcheck.model import ReadResult, RecordError
+from linkcheck.payload import (
+    ByRecord,
+    LinkRow,
+    Links,
+    StoredParse,
+    checked_parse,
+    has_credentials,
+    pack_parse,
+    unpack_head,
+    unpack_parse,
+)
+from linkcheck.recordchecks import record_only_findings
 from linkcheck.records import (
+    DEFAULT_MAX_FILE_BYTES,
     FileRead,
     combine,
     gc_paused,
@@ -31,79 +40,28 @@ from linkcheck.records import (
     read_files,
 )
 
-# Bump when Record, FileRead, LinkRef or RecordOnly change shape, or when link extraction or
-# a record-only check (recordchecks.record_only_findings) changes what it finds: old cache
-# entries then simply miss.
-PARSE_FORMAT = "records-4"
+# Bump when Record, FileRead, LinkRef or RecordOnly change shape, when the payload's form
+# changes (payload.py), or when link extraction or a record-only check
+# (recordchecks.record_only_findings) changes what it finds: old cache entries then miss.
+PARSE_FORMAT = "records-6"
 
-Links = dict[str, list[LinkRef]]
-ByRecord = dict[str, RecordOnly]
 # Files read per batch by ``iter_reads`` (`check`): a batch's records are parsed objects,
 # ~20 KB a record; 500 files kept a 10,000-record read at a 103 MB peak RSS, 2,000 at 150 MB,
 # in the same time. Below parallel.PARALLEL_MIN_ITEMS, so `check` reads in one process;
 # `linkcheck links` (read_records) still uses a second one when a core is idle.
 BATCH_FILES = 500
 
-
-# A link as plain values: (record key, field, role value, raw, url, line, invalid reason).
-LinkRow = tuple[str, str, str, str, str | None, int | None, str | None]
-
-
-@dataclass(frozen=True)
-class StoredParse:
-    """One read file as a run keeps it: what reading needs now as plain values, and all of it
-    as ``payload`` bytes (the parse cache's entry) for the records to come back from later.
-
-    A re-run reads its 10,000 files from the cache; rebuilding every record and LinkRef
-    only to list the links, then again to assess the records, doubled the cost of reading.
-    """
-
-    source: str
-    records: int
-    errors: tuple[RecordError, ...]
-    skipped: bool
-    links: tuple[LinkRow, ...]
-    payload: bytes
-
-
-def pack_parse(read: FileRead, links: Links, only: ByRecord) -> StoredParse:
-    """``read`` with its links and ``RecordOnly`` findings, as a run and the cache keep it."""
-    rows = tuple(
-        (key, link.field, link.role.value, link.raw, link.url, link.line, link.invalid_reason)
-        for key, found in links.items()
-        for link in found
-    )
-    errors = tuple((e.source, e.message, e.line) for e in read.errors)
-    body = pickle.dumps((read.records, only), protocol=pickle.HIGHEST_PROTOCOL)
-    head = (read.source, len(read.records), errors, read.skipped, read.digest, rows)
-    return _stored(head, marshal.dumps((*head, body)))
-
-
-def unpack_head(payload: bytes) -> StoredParse:
-    """What ``pack_parse`` kept, without rebuilding the records."""
-    *head, _ = marshal.loads(payload)
-    return _stored(tuple(head), payload)
-
-
-def unpack_parse(payload: bytes) -> tuple[FileRead, Links, ByRecord]:
-    """The file's records, links by record key and ``RecordOnly`` findings by record key."""
-    source, _, errors, skipped, digest, rows, body = marshal.loads(payload)
-    records, only = pickle.loads(body)
-    links: Links = {}
-    for key, field, role, raw, url, line, reason in rows:
-        links.setdefault(key, []).append(LinkRef(key, field, _ROLES[role], raw, url, line, reason))
-    read_errors = tuple(RecordError(*e) for e in errors)
-    return FileRead(source, records, read_errors, digest, skipped), links, only
-
-
-_ROLES = {role.value: role for role in Role}
-
-
-def _stored(head: tuple, payload: bytes) -> StoredParse:
-    source, records, errors, skipped, _, rows = head
-    return StoredParse(
-        source, records, tuple(RecordError(*e) for e in errors), skipped, rows, payload
-    )
+__all__ = [
+    "BATCH_FILES",
+    "PARSE_FORMAT",
+    "LinkRow",
+    "StoredParse",
+    "iter_reads",
+    "pack_parse",
+    "read_records",
+    "unpack_head",
+    "unpack_parse",
+]
 
 
 def read_records(
@@ -111,21 +69,25 @@ def read_records(
     exclude: Sequence[str] = (),
     store: HistoryStore | None = None,
     base_url: str | None = None,
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> tuple[ReadResult, dict[str, str], Links, ByRecord]:
     """Every record under the inputs, each file's sha256 by source path, the links by record
     and, with a store, each record's ``RecordOnly`` findings (else they are found later)."""
-    files = iter_input_files(paths, exclude)
+    problems: list[RecordError] = []
+    files = iter_input_files(paths, exclude, problems)
     with gc_paused():
         if store is None:
-            reads = read_files(files)
+            reads = read_files(files, max_bytes)
             links = extract_all((r for read in reads for r in read.records), base_url)
             record_only: ByRecord = {}
         else:
-            parses = [unpack_parse(p.payload) for p in _read_with_cache(files, store, base_url)]
+            cached = _read_with_cache(files, store, base_url, max_bytes)
+            parses = [unpack_parse(p.payload) for p in cached]
             reads = [read for read, _, _ in parses]
             links = {k: v for _, found, _ in parses for k, v in found.items()}
             record_only = {k: v for _, _, only in parses for k, v in only.items()}
     digests = {read.source: read.digest for read in reads if read.digest}
+    reads += [FileRead(p.source, errors=(p,)) for p in problems]
     return combine(reads), digests, links, record_only
 
 
@@ -135,30 +97,45 @@ def iter_reads(
     store: HistoryStore | None = None,
     base_url: str | None = None,
     batch: int = BATCH_FILES,
+    max_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> Iterator[StoredParse]:
     """``read_records`` a batch of files at a time, one file after another: a run over
-    100,000 records never holds them all."""
-    files = iter_input_files(paths, exclude)
+    100,000 records never holds them all. A folder that could not be listed comes as a
+    file with one error."""
+    problems: list[RecordError] = []
+    files = iter_input_files(paths, exclude, problems)
     for start in range(0, len(files), batch):
         chunk = files[start : start + batch]
         with gc_paused():
             if store is None:
-                parses = [
-                    pack_parse(r, extract_all(r.records, base_url), {}) for r in read_files(chunk)
-                ]
+                reads = read_files(chunk, max_bytes)
+                parses = [pack_parse(r, extract_all(r.records, base_url), {}) for r in reads]
             else:
-                parses = _read_with_cache(chunk, store, base_url)
+                parses = _read_with_cache(chunk, store, base_url, max_bytes)
         yield from parses
+    for problem in problems:
+        yield pack_parse(FileRead(problem.source, errors=(problem,)), {}, {})
 
 
 def _read_with_cache(
-    files: Sequence[str], store: HistoryStore, base_url: str | None
+    files: Sequence[str], store: HistoryStore, base_url: str | None, max_bytes: int
 ) -> list[StoredParse]:
-    """Parse only the files the store has not seen like this; store what was parsed."""
-    loaded = [(path, load_bytes(path)) for path in files]
-    keys = {src: _key(src, data, base_url) for src, data in loaded if isinstance(data, bytes)}
-    cached = store.cached_parses(keys.values())
-    misses = [(src, data) for src, data in loaded if src in keys and keys[src] not in cached]
+    """Parse only the files the store has not seen like this; store what was parsed.
+
+    A cache entry is read back in full and checked (``payload.checked_parse``): one that
+    a run could not have written is dropped and its file parsed again.
+    """
+    loaded = [(path, load_bytes(path, max_bytes)) for path in files]
+    digests = {
+        src: hashlib.sha256(data).hexdigest() for src, data in loaded if isinstance(data, bytes)
+    }
+    keys = {src: f"{PARSE_FORMAT}:{base_url or ''}:{src}:{d}" for src, d in digests.items()}
+    found = store.cached_parses(keys.values())
+    cached = {}
+    for source, key in keys.items():
+        if key in found and (checked := checked_parse(found[key], source, digests[source])):
+            cached[source] = checked
+    misses = [(src, data) for src, data in loaded if src in keys and src not in cached]
     parsed = dict(zip([src for src, _ in misses], parse_many(misses), strict=True))
     parses: list[StoredParse] = []
     fresh = {}
@@ -167,17 +144,14 @@ def _read_with_cache(
             parses.append(pack_parse(data, {}, {}))
         elif source in parsed:
             read = parsed[source]
-            found = extract_all(read.records, base_url)
-            only = {r.key: record_only_findings(r, found.get(r.key, [])) for r in read.records}
-            stored = pack_parse(read, found, only)
-            fresh[keys[source]] = stored.payload
+            links = extract_all(read.records, base_url)
+            only = {r.key: record_only_findings(r, links.get(r.key, [])) for r in read.records}
+            stored = pack_parse(read, links, only)
+            if not has_credentials(stored):  # a password is never written to history
+                fresh[keys[source]] = stored.payload
             parses.append(stored)
         else:
-            parses.append(unpack_head(cached[keys[source]]))
+            parses.append(cached[source])
     if fresh:
         store.store_parses(fresh)
     return parses
-
-
-def _key(source: str, data: bytes, base_url: str | None) -> str:
-    return f"{PARSE_FORMAT}:{base_url or ''}:{source}:{hashlib.sha256(data).hexdigest()}"

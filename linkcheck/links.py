@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from json.encoder import encode_basestring
 from typing import Any
 
+from linkcheck.credentials import mask_text, split_userinfo
 from linkcheck.model import LinkRef, Record, Role, UrlCheck
 from linkcheck.records import gc_paused
 from linkcheck.urls import normaliser
@@ -121,20 +122,30 @@ class _Extractor:
         """A field that must hold a URL: anything else in it is an invalid link."""
         if isinstance(value, str):
             url, reason = self.normalise(value)
-            self.out.append(LinkRef(self.key, path, role, value, url, self.lines.get(path), reason))
+            self.link(path, role, value, url, reason)
         elif value is not None:
             field = path.rsplit(".", 1)[-1]
             reason = f"{field} is {_kind(value)}, expected a URL string"
-            line = self.lines.get(path)
-            self.out.append(LinkRef(self.key, path, role, _raw(value), None, line, reason))
+            self.link(path, role, _raw(value), None, reason)
+
+    def link(self, path: str, role: Role, raw: str, url: str | None, reason: str | None) -> None:
+        """One LinkRef; credentials in the URL are masked, the URL to send kept apart."""
+        request = None
+        if "@" in raw or (url is not None and "@" in url):  # also from a base URL with them
+            raw = mask_text(raw)
+            reason = mask_text(reason) if reason else reason
+            if url is not None:
+                url, request = split_userinfo(url)
+        self.out.append(
+            LinkRef(self.key, path, role, raw, url, self.lines.get(path), reason, request)
+        )
 
     def other(self, key: str, value: Any, path: str) -> None:
         """Any other field: a link only when its whole value is one."""
         if isinstance(value, str):
             if key not in TEXT_FIELDS and _looks_like_link(key, value):
                 url, reason = self.normalise(value)
-                line = self.lines.get(path)
-                self.out.append(LinkRef(self.key, path, Role.OTHER, value, url, line, reason))
+                self.link(path, Role.OTHER, value, url, reason)
         elif isinstance(value, dict):
             for sub_key, sub_value in value.items():
                 self.other(str(sub_key), sub_value, f"{path}.{sub_key}")

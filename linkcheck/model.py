@@ -156,6 +156,8 @@ class LinkRef:
     url: str | None
     line: int | None = None
     invalid_reason: str | None = None
+    # The URL to send when ``url`` (and ``raw``) had credentials masked (credentials.py).
+    request_url: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,8 @@ class UrlCheck:
     # The status it answered last time (history): a HEAD that status would have re-asked
     # as GET (``http.head_reask``) is not sent again.
     last_status: int | None = None
+    # What to send when ``url`` has its credentials masked (credentials.py): never shown.
+    request_url: str | None = field(default=None, repr=False)
 
     @property
     def wants_body(self) -> bool:

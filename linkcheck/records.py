@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import functools
 import gc
 import glob
 import hashlib
 import json
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,6 +78,7 @@ SKIPPED_DIRS = frozenset({"_site", "_layouts", "_includes", "_sass", "node_modul
 # (trailing blanks and a CR allowed), so `------` inside a string does not end it.
 _FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*\r?$", re.MULTILINE)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_NULL_TAG = "tag:yaml.org,2002:null"
 # Constructed scalars of these (immutable) kinds are shared between records.
 _MEMO_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("int", "float", "bool", "null", "timestamp")
@@ -89,6 +92,12 @@ _MAX_PATHS = 65_536
 # Bounds on YAML aliases ("billion laughs") and nesting, per file.
 _MAX_NODES = 1_000_000
 _MAX_DEPTH = 200
+# input.max_file_bytes: a record file is read whole, so a bigger one (or an endless device
+# behind a symlink) is refused rather than read until memory runs out.
+DEFAULT_MAX_FILE_BYTES = 10_000_000
+# An escape that may spell half of a surrogate pair (JSON ``\ud800``; YAML ``\U0000d800``):
+# a lone one is no text (no UTF-8 for it), so such a record is refused, not passed on.
+_SURROGATE_ESCAPE = re.compile(r"\\(?:u|U0000)[dD][89a-fA-F]")
 
 
 @dataclass(frozen=True)
@@ -118,18 +127,23 @@ class _InputError(Exception):
 # ---------------------------------------------------------------- finding files
 
 
-def iter_input_files(paths: Sequence[str], exclude: Sequence[str] = ()) -> list[str]:
+def iter_input_files(
+    paths: Sequence[str],
+    exclude: Sequence[str] = (),
+    problems: list[RecordError] | None = None,
+) -> list[str]:
     """Every file under the inputs (folders walked, globs expanded), sorted and de-duplicated.
 
     A path that does not exist is kept, so that reading it reports the error. Hidden files and
     folders are not walked; ``exclude`` holds fnmatch patterns on the path as walked (or on the
-    part of it below the input folder).
+    part of it below the input folder). A folder that cannot be listed is one error in
+    ``problems``, not a silent hole in the run.
     """
     found: set[str] = set()
     for given in paths:
         for path in _expand(given):
             if os.path.isdir(path):
-                found.update(_walk(path, exclude))
+                found.update(_walk(path, exclude, problems))
             elif not _excluded(_clean(path), _clean(path), exclude):
                 found.add(_clean(path))
     return sorted(found)
@@ -142,8 +156,13 @@ def _expand(given: str) -> list[str]:
     return [given]
 
 
-def _walk(root: str, exclude: Sequence[str]) -> Iterator[str]:
-    for folder, dirs, files in os.walk(root):
+def _walk(root: str, exclude: Sequence[str], problems: list[RecordError] | None) -> Iterator[str]:
+    def unreadable(exc: OSError) -> None:
+        if problems is not None:
+            where = display_path(_clean(exc.filename or root))
+            problems.append(RecordError(where, f"cannot read folder: {_reason(exc)}"))
+
+    for folder, dirs, files in os.walk(root, onerror=unreadable):
         rel_folder = os.path.relpath(folder, root)
         dirs[:] = [
             d
@@ -156,6 +175,20 @@ def _walk(root: str, exclude: Sequence[str]) -> Iterator[str]:
             path = _clean(os.path.join(folder, name))
             if not name.startswith(".") and not _excluded(path, _rel(rel_folder, name), exclude):
                 yield path
+
+
+def display_path(path: str) -> str:
+    """``path`` as text that can be written anywhere: a file name that is not UTF-8 comes
+    from the file system with its bytes smuggled in (surrogate escapes); they become U+FFFD."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return path
+
+
+def _reason(exc: OSError) -> str:
+    return (exc.strerror or str(exc)).lower()
 
 
 def _rel(rel_folder: str, name: str) -> str:
@@ -173,15 +206,19 @@ def _excluded(path: str, relative: str, exclude: Sequence[str]) -> bool:
 # ---------------------------------------------------------------- reading
 
 
-def read_inputs(paths: Sequence[str], exclude: Sequence[str] = ()) -> ReadResult:
+def read_inputs(
+    paths: Sequence[str], exclude: Sequence[str] = (), max_bytes: int = DEFAULT_MAX_FILE_BYTES
+) -> ReadResult:
     """Read every record under the inputs; nothing stops the run and nothing is dropped."""
+    problems: list[RecordError] = []
     with gc_paused():
-        return combine(read_files(iter_input_files(paths, exclude)))
+        reads = read_files(iter_input_files(paths, exclude, problems), max_bytes)
+        return combine([*reads, *(FileRead(p.source, errors=(p,)) for p in problems)])
 
 
-def read_files(paths: Sequence[str]) -> list[FileRead]:
+def read_files(paths: Sequence[str], max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> list[FileRead]:
     """``read_file`` of each path, in order; many files are read by worker processes."""
-    return map_chunks(_read_chunk, paths)
+    return map_chunks(functools.partial(_read_chunk, max_bytes=max_bytes), paths)
 
 
 def parse_many(items: Sequence[tuple[str, bytes]]) -> list[FileRead]:
@@ -189,9 +226,9 @@ def parse_many(items: Sequence[tuple[str, bytes]]) -> list[FileRead]:
     return map_chunks(_parse_chunk, items)
 
 
-def _read_chunk(paths: list[str]) -> list[FileRead]:
+def _read_chunk(paths: list[str], max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> list[FileRead]:
     with gc_paused():
-        return [read_file(path) for path in paths]
+        return [read_file(path, max_bytes) for path in paths]
 
 
 def _parse_chunk(items: list[tuple[str, bytes]]) -> list[FileRead]:
@@ -237,22 +274,72 @@ def is_record_file(path: str) -> bool:
     return name not in SITE_CONFIG_NAMES and Path(name).suffix.lower() in RECORD_SUFFIXES
 
 
-def read_file(path: str | Path) -> FileRead:
+def read_file(path: str | Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> FileRead:
     """Read and parse one file; an unreadable file gives one error, never an exception."""
-    loaded = load_bytes(path)
+    loaded = load_bytes(path, max_bytes)
     return loaded if isinstance(loaded, FileRead) else parse_bytes(_clean(str(path)), loaded)
 
 
-def load_bytes(path: str | Path) -> bytes | FileRead:
-    """A record file's bytes, or the FileRead that says why there are none (skipped, unreadable)."""
+def load_bytes(path: str | Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> bytes | FileRead:
+    """A record file's bytes, or the FileRead that says why there are none (skipped,
+    unreadable, not a regular file, too big, a name that is not UTF-8).
+
+    Only regular files are read, and at most ``max_bytes``: a FIFO named ``x.md`` would
+    block the run forever, a symlink to /dev/zero would fill the memory. The file is
+    opened without blocking and checked on the open handle, so it cannot be swapped for
+    something else between the check and the read.
+    """
     source = _clean(str(path))
     if not is_record_file(source):
         return FileRead(source, skipped=True)
+    shown = display_path(source)
+    if shown != source:
+        return _unreadable(shown, "the file name is not UTF-8; rename the file")
     try:
-        return Path(path).read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
-        reason = (exc.strerror or str(exc)).lower()
-        return FileRead(source, errors=(RecordError(source, f"cannot read file: {reason}"),))
+        return _unreadable(source, f"cannot read file: {_reason(exc)}")
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return _unreadable(source, f"not a regular file ({_file_kind(info.st_mode)})")
+        if info.st_size > max_bytes:
+            return _too_big(source, max_bytes)
+        data = _read_up_to(fd, max_bytes + 1)
+    except OSError as exc:
+        return _unreadable(source, f"cannot read file: {_reason(exc)}")
+    finally:
+        os.close(fd)
+    return _too_big(source, max_bytes) if len(data) > max_bytes else data
+
+
+def _read_up_to(fd: int, limit: int) -> bytes:
+    """At most ``limit`` bytes of the open file, a megabyte a read at most."""
+    chunks = []
+    total = 0
+    while total < limit:
+        chunk = os.read(fd, min(limit - total, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
+def _unreadable(source: str, message: str) -> FileRead:
+    return FileRead(source, errors=(RecordError(source, message),))
+
+
+def _too_big(source: str, max_bytes: int) -> FileRead:
+    return _unreadable(
+        source, f"file is larger than {max_bytes:,} bytes (input.max_file_bytes); not read"
+    )
+
+
+def _file_kind(mode: int) -> str:
+    kinds = [(stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a device"),
+             (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket")]  # fmt: skip
+    return next((name for test, name in kinds if test(mode)), "not a file")
 
 
 def parse_bytes(source: str, data: bytes) -> FileRead:
@@ -313,6 +400,7 @@ def _read_front_matter(source: str, text: str) -> Record | None:
     if not isinstance(node, yaml.MappingNode):
         raise _InputError(f"front matter is {_node_kind(node)}, expected a mapping", 2)
     fields, lines = _Builder(first_line=2).record(node)
+    _check_text(fields, text)
     return Record(source, 0, fields, line=1, lines=lines)
 
 
@@ -322,46 +410,81 @@ def _read_front_matter(source: str, text: str) -> Record | None:
 def _read_yaml_file(
     source: str, text: str, records: list[Record], errors: list[RecordError]
 ) -> None:
+    """Every record of a YAML stream: each document a record or a list of records. An empty
+    document (a stream often opens with ``---``) holds none; a bad record is one error and
+    the records after it are still read."""
     builder = _Builder(first_line=1)
     index = 0
+    documents = 0
     try:
         for document in yaml.compose_all(text, Loader=_Loader):
-            for item, line in _document_items(document, builder):
-                index = _add_record(source, index, item, line, builder, records, errors)
+            if document is None or document.tag == _NULL_TAG:
+                continue
+            documents += 1
+            if isinstance(document, yaml.ScalarNode):
+                kind = _node_kind_or_error(document)
+                message = f"YAML document is {kind}, expected a record (a mapping) or a list"
+                errors.append(RecordError(source, message, builder.line_of(document)))
+                continue
+            items = document.value if isinstance(document, yaml.SequenceNode) else [document]
+            for item in items:
+                index = _add_record(source, index, item, builder, records, errors, text)
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, first_line=1) from None
+    if not documents:
+        raise _InputError("no record: every YAML document is empty")
 
 
-def _document_items(node: yaml.Node | None, builder: _Builder) -> Iterator[tuple[Any, int]]:
-    if node is None:
-        raise _InputError("empty YAML document")
-    if isinstance(node, yaml.ScalarNode):
-        raise _InputError(
-            f"YAML document is {_node_kind(node)}, expected a record (a mapping) "
-            "or a list of records",
-            builder.line_of(node),
-        )
-    items = node.value if isinstance(node, yaml.SequenceNode) else [node]
-    for item in items:
-        yield item, builder.line_of(item)
+def _node_kind_or_error(node: yaml.Node) -> str:
+    try:
+        return _node_kind(node)
+    except _InputError:
+        return "a bad value"
 
 
 def _add_record(
     source: str,
     index: int,
     node: yaml.Node,
-    line: int,
     builder: _Builder,
     records: list[Record],
     errors: list[RecordError],
+    text: str,
 ) -> int:
+    line = builder.line_of(node)
     if isinstance(node, yaml.MappingNode):
-        fields, lines = builder.record(node)
-        records.append(Record(source, index, fields, line=line, lines=lines))
+        try:
+            fields, lines = builder.record(node)
+            _check_text(fields, text)
+        except _InputError as exc:
+            errors.append(RecordError(source, f"record {index}: {exc.message}", exc.line or line))
+        else:
+            records.append(Record(source, index, fields, line=line, lines=lines))
     else:
-        message = f"record {index} is {_node_kind(node)}, expected a mapping"
+        message = f"record {index} is {_node_kind_or_error(node)}, expected a mapping"
         errors.append(RecordError(source, message, line))
     return index + 1
+
+
+def _check_text(value: Any, text: str) -> None:
+    """Refuse a record holding half a surrogate pair (``"\\ud800"``): it is no text, and
+    could be written to no report or store. Only looked for when the file spells one."""
+    if _SURROGATE_ESCAPE.search(text) and _has_surrogate(value):
+        raise _InputError("a string holds half a surrogate pair (\\ud800-\\udfff escape)")
+
+
+def _has_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    return False
 
 
 def _compose_one(text: str, first_line: int) -> yaml.Node | None:
@@ -455,6 +578,12 @@ class _Builder:
                 value = self.constructor.construct_object(node)
             except yaml.YAMLError as exc:
                 raise _yaml_error(exc, self.first_line) from None
+            except (ValueError, OverflowError) as exc:  # 2021-02-30, a 5,000-digit number
+                line = self.line_of(node)
+                shown = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+                reason = str(exc).split(";")[0].rpartition(": ")[2]
+                message = f"YAML error at line {line}: bad value {shown!r}: {reason}"
+                raise _InputError(message, line) from None
             if node.tag in _MEMO_TAGS and len(_SCALARS) < 4096:
                 _SCALARS[key] = value
         return value
@@ -529,11 +658,28 @@ class _Builder:
 # ---------------------------------------------------------------- JSON
 
 
-def _read_json(source: str, text: str, records: list[Record], errors: list[RecordError]) -> None:
+def _load_json(text: str, line: int | None = None) -> Any:
+    """One JSON document; every way it can fail is one ``_InputError``."""
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise _InputError(f"JSON error at line {exc.lineno}: {exc.msg}", exc.lineno) from None
+        at = line or exc.lineno
+        raise _InputError(f"JSON error at line {at}: {exc.msg}", at) from None
+    except RecursionError:
+        raise _InputError(_where_json(line, "nested too deeply"), line) from None
+    except ValueError as exc:  # a number of more than 4,300 digits
+        digits = str(exc).split(";")[0].rpartition(":")[2].strip()
+        raise _InputError(
+            _where_json(line, f"a number too long to read ({digits})"), line
+        ) from None
+
+
+def _where_json(line: int | None, problem: str) -> str:
+    return f"JSON error at line {line}: {problem}" if line else f"JSON error: {problem}"
+
+
+def _read_json(source: str, text: str, records: list[Record], errors: list[RecordError]) -> None:
+    data = _load_json(text)
     if isinstance(data, dict) and isinstance(data.get("value"), list):
         items = data["value"]  # an API page: {"page": N, "value": [...]}
     elif isinstance(data, list):
@@ -548,11 +694,29 @@ def _read_json(source: str, text: str, records: list[Record], errors: list[Recor
     located = _json_item_lines(text, len(items))
     for index, item in enumerate(items):
         line, lines = located[index] if located else (None, {})
-        if isinstance(item, dict):
-            records.append(Record(source, index, item, line=line, lines=lines))
-        else:
-            message = f"record {index} is {_value_kind(item)}, expected a mapping"
-            errors.append(RecordError(source, message, line))
+        _add_json_record(source, index, item, line, lines, text, records, errors)
+
+
+def _add_json_record(
+    source: str,
+    index: int,
+    item: Any,
+    line: int | None,
+    lines: dict[str, int],
+    text: str,
+    records: list[Record],
+    errors: list[RecordError],
+) -> None:
+    if not isinstance(item, dict):
+        message = f"record {index} is {_value_kind(item)}, expected a mapping"
+        errors.append(RecordError(source, message, line))
+        return
+    try:
+        _check_text(item, text)
+    except _InputError as exc:
+        errors.append(RecordError(source, f"record {index}: {exc.message}", line))
+        return
+    records.append(Record(source, index, item, line=line, lines=lines))
 
 
 def _json_item_lines(text: str, count: int) -> list[tuple[int, dict[str, int]]] | None:
@@ -596,22 +760,21 @@ def _node_lines(node: yaml.Node, path: str, out: dict[str, int]) -> None:
 def _read_json_lines(
     source: str, text: str, records: list[Record], errors: list[RecordError]
 ) -> None:
+    """One record a line. Lines end at LF (CR LF) only: U+2028 and the other characters
+    ``str.splitlines`` also breaks at may sit inside a JSON string."""
     index = 0
-    for number, line_text in enumerate(text.splitlines(), start=1):
+    for number, line_text in enumerate(text.split("\n"), start=1):
         if not line_text.strip():
             continue
         try:
-            item = json.loads(line_text)
-        except json.JSONDecodeError as exc:
-            errors.append(RecordError(source, f"JSON error at line {number}: {exc.msg}", number))
+            item = _load_json(line_text, number)
+        except _InputError as exc:
+            errors.append(RecordError(source, exc.message, number))
         else:
+            lines: dict[str, int] = {}
             if isinstance(item, dict):
-                lines: dict[str, int] = {}
                 _all_paths(item, "", number, lines)
-                records.append(Record(source, index, item, line=number, lines=lines))
-            else:
-                message = f"record {index} is {_value_kind(item)}, expected a mapping"
-                errors.append(RecordError(source, message, number))
+            _add_json_record(source, index, item, number, lines, line_text, records, errors)
         index += 1
 
 

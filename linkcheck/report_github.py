@@ -13,9 +13,11 @@ from typing import Any
 
 from linkcheck.report_source import Report, as_report
 from linkcheck.report_view import degraded, degraded_text, iter_failing_links
+from linkcheck.textsafe import inert
 
 
 def escape_data(text: str) -> str:
+    text = inert(text, keep="\r\n")  # an ESC sequence would act in the job's log
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 

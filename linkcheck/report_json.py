@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from linkcheck import __version__
+from linkcheck.credentials import mask_text
 from linkcheck.freshness import forbids_caching
 from linkcheck.model import (
     CacheInfo,
@@ -49,6 +50,8 @@ class RunInfo:
     complete: bool = True
     skipped_files: int = 0
     degraded: Mapping[str, Any] | None = None  # outage.Degraded.to_dict(), when degraded
+    # The input paths as given (a glob: its folder part): unpublish edits only under them.
+    roots: tuple[str, ...] = ()
 
 
 def make_summary(
@@ -98,12 +101,15 @@ def report_head(
             "finished_at": _iso(run.finished_at),
             "duration_s": round((run.finished_at - run.started_at).total_seconds(), 3),
             "config": dict(run.config),
+            "roots": list(run.roots),
             "degraded": dict(run.degraded) if run.degraded else None,
         },
         "summary": dict(summary),
         "changes": dict(changes) if changes is not None else None,
         "republish": [dict(entry) for entry in republish],
-        "errors": [{"source": e.source, "line": e.line, "message": e.message} for e in errors],
+        "errors": [
+            {"source": e.source, "line": e.line, "message": mask_text(e.message)} for e in errors
+        ],
     }
 
 
@@ -206,17 +212,22 @@ def cacheable(cache_control: str | None, fresh: bool | None, lifetime: int | Non
 
 
 def record_entry(record: RecordHealth) -> dict[str, Any]:
+    """A record's entry; its free text (title, messages) with any URL's credentials masked,
+    as its links' URLs already are (credentials.py)."""
     return {
         "source": record.source,
         "record": record.record_key or record.source,
         "line": record.line,
-        "title": record.title,
+        "title": mask_text(record.title) if record.title else record.title,
         "published": record.published,
         "health": record.health.value,
         "links": [link_entry(link) for link in record.links],
-        "issues": [{"code": f.code, "field": f.field, "message": f.message} for f in record.issues],
+        "issues": [
+            {"code": f.code, "field": f.field, "message": mask_text(f.message)}
+            for f in record.issues
+        ],
         "unpublish": record.unpublish,
-        "unpublish_reasons": list(record.unpublish_reasons),
+        "unpublish_reasons": [mask_text(r) for r in record.unpublish_reasons],
     }
 
 

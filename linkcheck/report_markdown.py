@@ -25,6 +25,7 @@ from linkcheck.report_view import (
     records_with_failing_links,
     safe_href,
 )
+from linkcheck.textsafe import inert
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~&\"'])")
 
@@ -65,7 +66,9 @@ def render_markdown(report: Report | Mapping[str, Any], max_rows: int = 50) -> s
         _failing(seen, max_rows),
         _errors(report, max_rows),
     ]
-    return "\n\n".join(p for p in parts if p) + "\n"
+    # Record text is untrusted: no control character (an ESC sequence in a terminal that
+    # shows the step summary, U+2028 in a table row) stays active (textsafe.inert).
+    return inert("\n\n".join(p for p in parts if p) + "\n")
 
 
 class _Seen:

@@ -27,15 +27,16 @@ from linkcheck.report_view import (
     report_host_stats,
     top_n,
 )
+from linkcheck.textsafe import inert
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_BREAKS = re.compile(r"[\t\n\r\x0b\x0c]")
 _COLOR = {"red": "31", "green": "32", "yellow": "33", "bold": "1", "dim": "2"}
 _WARN = {"server_error", "rate_limited", "timeout", "blocked"}
 
 
 def clean(value: Any, width: int = 100) -> str:
-    """One printable line, shortened to ``width`` characters."""
-    text = _CONTROL.sub(" ", str(value))
+    """One printable line, shortened to ``width`` characters (textsafe.inert)."""
+    text = inert(_BREAKS.sub(" ", str(value)), keep="")
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -126,7 +127,8 @@ def _worst_records(seen: _Seen, worst: list[tuple[int, FailingLink]], paint) -> 
     lines = [f"{seen.links} failing links in {seen.records} records; most first:"]
     for n, fl in worst:
         lines.append(
-            f"  {n:>3}  {clean(fl.record, 70)}  " + paint(f"{fl.field}: {clean(fl.why, 50)}", "red")
+            f"  {n:>3}  {clean(fl.record, 70)}  "
+            + paint(f"{clean(fl.field, 60)}: {clean(fl.why, 50)}", "red")
         )
     return lines
 

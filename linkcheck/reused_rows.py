@@ -74,8 +74,33 @@ def reused_url_rows(row: Sequence[Any]) -> KeptRows | None:
 # ``work`` and its report store as ``report``.
 _VERDICTS = "FROM work.urls u CROSS JOIN work.results r ON r.url = u.url"
 _REUSED_IN_PAGE = "u.url > :after AND u.url <= :until AND r.from_cache"
-_KEPT = f"""{_VERDICTS} CROSS JOIN url_rows p ON p.url = u.url
-WHERE {_REUSED_IN_PAGE} AND r.outcome = 'ok'"""
+# Kept rows as a run makes them (history is untrusted: it may come from a CI cache or a
+# checkout): the entry is JSON that starts with this URL and an ok outcome (so report.json
+# stays JSON, and the entry is this URL's); the script row is JSON with nothing that could
+# end the page's <script> (no < or >: embed_json escapes them). Checked once per page into
+# temp.kept_ok, which the copies then join: one JSON parse of each, the entry's start
+# compared as text (a URL as checked is printable ASCII, which orjson and SQLite's
+# json_quote spell alike); ~3.5 us a row. The rest are made again in Python, like rows
+# never kept.
+_ENTRY = "p.entry_pre || '0' || p.entry_post"
+_SCRIPT = "p.script_pre || '0' || p.script_post || ',0,' || p.script_tail"
+_ENTRY_START = (
+    "'{' || char(10) || '      \"url\": ' || json_quote(u.url) || ',' || char(10)"
+    ' || \'      "outcome": "ok",\''
+)
+_SCRIPT_PARTS = ("p.script_pre", "p.script_post", "p.script_tail", "p.host")
+_NO_MARKUP = " AND ".join(f"instr({part}, '{c}') = 0" for part in _SCRIPT_PARTS for c in "<>")
+_ROWS_OK = f"""typeof(p.entry_pre) = 'text' AND typeof(p.entry_post) = 'text'
+AND typeof(p.script_pre) = 'text' AND typeof(p.script_post) = 'text'
+AND typeof(p.script_tail) = 'text' AND typeof(p.host) = 'text'
+AND substr(p.entry_pre, 1, length({_ENTRY_START})) = {_ENTRY_START}
+AND {_NO_MARKUP}
+AND json_valid({_ENTRY}) AND json_valid({_SCRIPT})"""
+_CHECK_KEPT = f"""INSERT INTO temp.kept_ok (url) SELECT u.url {_VERDICTS}
+CROSS JOIN url_rows p ON p.url = u.url
+WHERE {_REUSED_IN_PAGE} AND r.outcome = 'ok' AND {_ROWS_OK}"""
+_KEPT = """FROM temp.kept_ok k CROSS JOIN work.urls u ON u.url = k.url
+CROSS JOIN work.results r ON r.url = u.url CROSS JOIN url_rows p ON p.url = u.url"""
 _STAGE_ENTRIES = f"""INSERT OR REPLACE INTO report.report_url_entries (url, entry)
 SELECT u.url, CAST(p.entry_pre || u.referrers || p.entry_post AS BLOB) {_KEPT}"""
 # A reused verdict is ok: it has no "why", and counts no request.
@@ -100,13 +125,16 @@ def stage_page(
     ).fetchall()
     if until is None:
         return None, []
-    page = {"after": after, "until": until, "seq": seq, "kept": kept}
+    page = {"after": after, "until": until, "seq": seq}
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS kept_ok (url TEXT PRIMARY KEY) WITHOUT ROWID")
+    db.execute("DELETE FROM temp.kept_ok")
     if kept:  # history's connection commits each statement (autocommit)
+        db.execute(_CHECK_KEPT, page)
         db.execute(_STAGE_ENTRIES, page)
         db.execute(_STAGE_URLS, page)
     return until, db.execute(_MISSING, page).fetchall()
 
 
 _MISSING = f"""SELECT {column_list("r.")}, r.requests, u.referrers
-{_VERDICTS} LEFT JOIN url_rows p ON p.url = u.url AND :kept
-WHERE {_REUSED_IN_PAGE} AND (p.url IS NULL OR r.outcome != 'ok') ORDER BY u.url"""
+{_VERDICTS} LEFT JOIN temp.kept_ok k ON k.url = u.url
+WHERE {_REUSED_IN_PAGE} AND k.url IS NULL ORDER BY u.url"""

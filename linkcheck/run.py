@@ -16,22 +16,25 @@ import asyncio
 import contextlib
 import dataclasses
 import itertools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from linkcheck import content, loop, recordchecks
+from linkcheck import content, interrupts, loop, recordchecks
 from linkcheck.archive import lookup_archives
 from linkcheck.assessment import Memory, assess_records
 from linkcheck.changes import FAILING, Observation, compute_changes
 from linkcheck.collect import collect_into
 from linkcheck.config import Config
+from linkcheck.credentials import has_userinfo, masked_fetched
+from linkcheck.errors import LinkcheckError
 from linkcheck.fetch import fetch_all
 from linkcheck.gone import SOFT_CODES, GoneRule, clean_ok, gone_streak
-from linkcheck.history import HistoryStore, open_history
+from linkcheck.history import HistoryStore, open_history, storage_error
 from linkcheck.model import Fetched, Outcome, Role, UrlCheck, UrlResult
 from linkcheck.outage import CONNECTION_FAILURES, Degraded, host_counts, judge_run
 from linkcheck.outcome import judge
@@ -39,6 +42,7 @@ from linkcheck.report_json import RunInfo, url_entry_from_row
 from linkcheck.report_rows import UrlRows, write_report_rows
 from linkcheck.report_source import StoredReport
 from linkcheck.reused_rows import ROWS_FORMAT, reused_url_rows, stage_page
+from linkcheck.roots import input_roots
 from linkcheck.sitefiles import check_site_file, is_site_url
 from linkcheck.status import parse_accept
 from linkcheck.workstore import WorkStore
@@ -51,15 +55,55 @@ class ProgressSink(Protocol):
 
 @dataclass
 class CheckOutput:
-    """The run's report, its entries still in the work store: ``close`` once it is written."""
+    """The run's report, its entries still in the work store: ``commit`` once it is written,
+    then ``close``.
+
+    The history store records the run as complete only at ``commit``: a run whose report
+    could not be written (a full disk, a folder in the way) leaves an unfinished run in
+    history, not a completed one nobody saw the report of.
+    """
 
     # Not in the repr: on leaving asyncio.run, Python 3.11's signal.getsignal() builds an
     # error message holding repr(main task), result included.
     report: StoredReport = dataclasses.field(repr=False)
     config: Config
     work: WorkStore | None = dataclasses.field(default=None, repr=False)
+    history: HistoryStore | None = dataclasses.field(default=None, repr=False)
+    finish: Callable[[], None] | None = dataclasses.field(default=None, repr=False)
+    run_id: int | None = None
+    committed: bool = False
+
+    def commit(self) -> None:
+        """The reports are written: the run is complete in history too."""
+        if self.finish is not None:
+            finish, self.finish = self.finish, None
+            try:
+                finish()
+            except sqlite3.DatabaseError as exc:
+                raise self._storage(exc) from None
+            self.committed = True
+
+    def _storage(self, exc: sqlite3.DatabaseError) -> LinkcheckError:
+        """One line for an SQLite error: the history store's, else the work store's."""
+        if self.history is not None:
+            error = storage_error(exc, self.history.path)
+            if "damaged" in str(error) or self.work is None:
+                return error
+        where = self.work.dir if self.work is not None else "?"
+        return LinkcheckError(f"{where}: the run's work store failed: {exc}")
 
     def close(self) -> None:
+        if self.history is not None:
+            history, self.history = self.history, None
+            try:
+                self.finish = None
+                if not self.committed and self.run_id is not None:
+                    with contextlib.suppress(sqlite3.Error):  # the error that got here wins
+                        history.abandon_run()
+                        history.end_incomplete(self.run_id)
+            finally:
+                with contextlib.suppress(sqlite3.Error):
+                    history.close()
         if self.work is not None:
             self.work.close()
             self.work = None
@@ -77,7 +121,7 @@ def run_check(
     progress: ProgressSink | None = None,
     now: datetime | None = None,
 ) -> CheckOutput:
-    """Run the whole check; the caller writes the reports, then closes the output."""
+    """Run the whole check; the caller writes the reports, commits, then closes the output."""
     return loop.run(check(paths, config, progress, now))
 
 
@@ -89,31 +133,40 @@ async def check(
 ) -> CheckOutput:
     started = now or datetime.now(UTC)
     work = WorkStore()
+    output = CheckOutput(None, config, work)  # type: ignore[arg-type]
     try:
-        report = await _check(work, paths, config, progress, started, now)
+        output.history = open_history(config.history)
+        await _check(output, paths, config, progress, started, now)
+    except sqlite3.DatabaseError as exc:
+        error = output._storage(exc)
+        output.close()
+        raise error from None
     except BaseException:
-        work.close()
+        output.close()
         raise
-    return CheckOutput(report, config, work)
+    return output
 
 
 async def _check(
-    work: WorkStore,
+    output: CheckOutput,
     paths: Sequence[str],
     config: Config,
     progress: ProgressSink | None,
     started: datetime,
     now: datetime | None,
-) -> StoredReport:
-    with open_history(config.history) or contextlib.nullcontext() as store:
-        run_id = store.start_run(started, config.digest()) if store else None
-        read = collect_into(work, paths, config, store)
-        plan_checks(work, read.base_url, config, store, started)
-        total = work.queue_unknown()
-        url_rows = UrlRows(work.report_db, by_url=True)
-        # The reused verdicts' report rows are written while the requests are in flight:
-        # that CPU work would otherwise wait for the network, or the network for it.
-        staging = asyncio.create_task(stage_reused(work, url_rows, store)) if store else None
+) -> None:
+    """Fill ``output``: its report, and what completes the run in history once written."""
+    work, store = output.work, output.history
+    assert work is not None
+    run_id = output.run_id = store.start_run(started, config.digest()) if store else None
+    read = collect_into(work, paths, config, store)
+    plan_checks(work, read.base_url, config, store, started)
+    total = work.queue_unknown()
+    url_rows = UrlRows(work.report_db, by_url=True)
+    # The reused verdicts' report rows are written while the requests are in flight:
+    # that CPU work would otherwise wait for the network, or the network for it.
+    staging = asyncio.create_task(stage_reused(work, url_rows, store)) if store else None
+    async with interrupts.Stoppable():  # Ctrl-C, SIGTERM: stop here, report what is known
         fetched = await fetch_checks(
             _with_history(work.queued_checks(), store), total, work, config, store, progress
         )
@@ -123,42 +176,60 @@ async def _check(
         twin_fetched = await fetch_checks(
             twin_checks, len(twin_checks), work, config, store, progress, "https twins"
         )
-        complete = fetched.complete and twin_fetched.complete
-        canaries = await ask_canaries(config) if complete else []
-        await _finish(staging)
-        finished = now or datetime.now(UTC)
-        memory = await recall(store, run_id, work, config, finished, canaries)
-        run = RunInfo(
-            started_at=started,
-            finished_at=finished,
-            config=config.to_dict(),
-            requests=fetched.requests + twin_fetched.requests + sum(c.requests for c in canaries),
-            complete=complete,
-            skipped_files=len(read.skipped_files),
-            degraded=memory.degraded.to_dict() if memory.degraded else None,
+    complete = fetched.complete and twin_fetched.complete
+    canaries = await ask_canaries(config) if complete else []
+    await _finish(staging)
+    finished = now or datetime.now(UTC)
+    memory = await recall(store, run_id, work, config, finished, canaries)
+    run = RunInfo(
+        started_at=started,
+        finished_at=finished,
+        config=config.to_dict(),
+        requests=fetched.requests + twin_fetched.requests + sum(c.requests for c in canaries),
+        complete=complete,
+        skipped_files=len(read.skipped_files),
+        degraded=memory.degraded.to_dict() if memory.degraded else None,
+        roots=tuple(input_roots(paths)),
+    )
+    writing = _start_writing(store, run_id, work, finished) if complete else None
+    output.finish = None
+    try:
+        records = assess_records(work, memory, config, finished, keep=store is not None)
+        output.report = write_report_rows(work, run, read.errors, memory.changes, records, url_rows)
+        if store is not None and run_id is not None and writing is not None:
+            writing.result()  # the writer's error, if any, is raised here
+            output.finish = _completing(
+                store, run_id, output, config, finished, memory.degraded is not None
+            )
+    except BaseException:
+        _abandon_writing(store, writing)
+        raise
+
+
+def _completing(
+    store: HistoryStore,
+    run_id: int,
+    output: CheckOutput,
+    config: Config,
+    finished: datetime,
+    degraded: bool,
+) -> Callable[[], None]:
+    """What marks the run complete (or degraded) in history: its verdicts are written,
+    not yet committed."""
+    report, work = output.report, output.work
+    assert work is not None
+
+    def complete() -> None:
+        store.complete_run(
+            run_id, report["summary"], finished, work.assessed_now(), degraded=degraded
         )
-        writing = _start_writing(store, run_id, work, finished) if complete else None
-        try:
-            records = assess_records(work, memory, config, finished, keep=store is not None)
-            report = write_report_rows(work, run, read.errors, memory.changes, records, url_rows)
-            if store is not None and run_id is not None and writing is not None:
-                writing.result()  # the writer's error, if any, is raised here
-                store.complete_run(
-                    run_id,
-                    report["summary"],
-                    finished,
-                    work.assessed_now(),
-                    degraded=memory.degraded is not None,
-                )
-                store.prune(
-                    config.history.retention_runs,
-                    timedelta(days=config.history.parse_cache_max_age_days),
-                    finished,
-                )
-        except BaseException:
-            _abandon_writing(store, writing)
-            raise
-    return report
+        store.prune(
+            config.history.retention_runs,
+            timedelta(days=config.history.parse_cache_max_age_days),
+            finished,
+        )
+
+    return complete
 
 
 def _start_writing(
@@ -273,6 +344,8 @@ def https_twins(work: WorkStore, config: Config) -> dict[str, str]:
         return {}
     twins = {}
     for url in work.ok_urls("http://"):
+        if has_userinfo(url):
+            continue  # its masked twin would be asked with the mask for a password
         twin = recordchecks.https_twin(url)
         if twin is not None and not work.has_result(twin):
             twins[url] = twin
@@ -317,6 +390,7 @@ async def fetch_checks(
 
     def on_result(got: Fetched) -> None:
         nonlocal requests
+        got = masked_fetched(got)  # no credentials from the network into the run
         requests += got.requests
         item = in_flight.pop(got.url)
         if got.not_modified:

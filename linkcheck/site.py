@@ -47,11 +47,26 @@ def find_site_config(path: str | Path) -> Path | None:
         folder = folder.parent
     for candidate in (folder, *folder.parents):
         for name in sorted(SITE_CONFIG_NAMES):
-            if (candidate / name).is_file():
+            if _is_file(candidate / name):
                 return candidate / name
-        if (candidate / ".git").exists():
+        if _exists(candidate / ".git"):
             return None
     return None
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, False where a folder cannot be searched (no x permission)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:
+        return False
 
 
 def _static_prefix(pattern: str) -> str:

@@ -97,7 +97,7 @@ def _fast_path(raw: str) -> str | None:
     if match is None or raw[-1] == " ":
         return None
     prefix, host, path, query = match.groups()
-    if len(host) > 253:
+    if len(host) > 253 or "xn--" in host:
         return None
     url = f"{prefix}{path or '/'}{query or ''}"
     # Spaces are the one thing a browser encodes here ("r-0-Provider 8" in real file names).
@@ -179,6 +179,13 @@ def _clean_host(host: str) -> tuple[str, str | None]:
     labels = host.removesuffix(".").split(".")
     if len(host) > 253 or any(not 0 < len(label) <= 63 for label in labels):
         return "", f"bad host name {host!r}"
+    if "xn--" in host:
+        # The request's URL library decodes punycode labels to show the host: one that
+        # decodes to nothing (xn--zz) is no name, and must stop here, not in the fetch.
+        try:
+            host.encode("ascii").decode("idna")
+        except UnicodeError:
+            return "", f"bad host name {host!r}: not valid punycode"
     return host, None
 
 

@@ -49,6 +49,49 @@ COLUMN_TYPES = {
     "from_cache": "INTEGER NOT NULL DEFAULT 0",
 }
 
+# Stored verdict columns a run fills with text, and with counts (0 or more).
+_TEXT = ("final_url", "etag", "last_modified", "checked_at", "error", "content_type",
+         "expires", "cache_control", "cache_date")  # fmt: skip
+_COUNTS = ("elapsed_ms", "content_length", "image_width", "image_height",
+           "freshness_lifetime_s", "age_s", "attempts")  # fmt: skip
+# An issue code as the contract spells them.
+_CODE = "(j.value GLOB '[a-z]*' AND j.value NOT GLOB '*[^a-z0-9_]*')"
+
+
+def trusted(alias: str) -> str:
+    """An SQL condition that holds only for a verdict row (``alias.COLUMNS``) a run could
+    have written: each column of its kind, outcomes and failures from their closed sets,
+    statuses of three digits, redirects and issues as the JSON ``to_row`` writes.
+
+    What the history store hands back is untrusted (it may come from a CI cache or a
+    checkout); a row failing this is treated as absent, so the URL is asked again.
+    """
+    a = alias
+    outcomes = ", ".join(f"'{o.value}'" for o in Outcome)
+    failures = ", ".join(f"'{f.value}'" for f in FailureKind)
+    parts = [
+        f"typeof({a}.url) = 'text'",
+        f"{a}.outcome IN ({outcomes})",
+        f"({a}.status IS NULL OR (typeof({a}.status) = 'integer' "
+        f"AND {a}.status BETWEEN 100 AND 999))",
+        f"({a}.failure IS NULL OR {a}.failure IN ({failures}))",
+        f"({a}.cache_fresh IS NULL OR {a}.cache_fresh IN (0, 1))",
+        f"{a}.from_cache IN (0, 1)",
+        *(f"({a}.{c} IS NULL OR typeof({a}.{c}) = 'text')" for c in _TEXT),
+        *(f"({a}.{c} IS NULL OR (typeof({a}.{c}) = 'integer' AND {a}.{c} >= 0))" for c in _COUNTS),
+        f"""({a}.redirects IS NULL OR (json_valid({a}.redirects)
+             AND json_type({a}.redirects) = 'array' AND NOT EXISTS (
+             SELECT 1 FROM json_each({a}.redirects) j WHERE j.type != 'array'
+             OR json_array_length(j.value) != 2 OR json_type(j.value, '$[0]') != 'text'
+             OR json_type(j.value, '$[1]') != 'integer'
+             OR j.value ->> 1 NOT BETWEEN 100 AND 999)))""",
+        f"""({a}.issues IS NULL OR (json_valid({a}.issues) AND json_type({a}.issues) = 'array'
+             AND NOT EXISTS (SELECT 1 FROM json_each({a}.issues) j
+             WHERE j.type != 'text' OR NOT {_CODE})))""",
+    ]
+    return "(" + " AND ".join(parts) + ")"
+
+
 _OUTCOMES = {o.value: o for o in Outcome}
 _FAILURES = {f.value: f for f in FailureKind}
 
@@ -67,7 +110,7 @@ def iso(moment: datetime) -> str:
 @functools.lru_cache(maxsize=4096)
 def parse_iso(text: str | None) -> datetime | None:
     """A stored time; cached because reused verdicts share a few second-resolution times."""
-    if not text:
+    if not text or not isinstance(text, str):
         return None
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))

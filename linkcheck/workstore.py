@@ -60,6 +60,7 @@ CREATE TABLE originals (url TEXT NOT NULL, record TEXT NOT NULL);
 CREATE TABLE results (
     {verdict}, requests INTEGER, referrers INTEGER, PRIMARY KEY (url)) WITHOUT ROWID;
 CREATE TABLE twins (url TEXT PRIMARY KEY, twin TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE requested (url TEXT PRIMARY KEY, request_url TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE queue (pos INTEGER PRIMARY KEY, url TEXT NOT NULL);
 CREATE TABLE first_seen (
     url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, content_length INTEGER) WITHOUT ROWID;
@@ -173,12 +174,13 @@ class WorkStore:
         originals = []
         stored = []
         file_links = []
+        requested = []
         for parse in parses:
             if not parse.records:
                 continue
             self._files += 1
             stored.append((self._files, parse.source, parse.payload))
-            for key, field, role, raw, url, _, reason in parse.links:
+            for key, field, role, raw, url, _, reason, request in parse.links:
                 if url is None:
                     seen = invalid.setdefault(raw, [reason, 0])
                     seen[1] += 1
@@ -186,6 +188,8 @@ class WorkStore:
                 file_links.append((self._files, field, _BITS_BY_VALUE[role], url))
                 if field == "originalUrl":
                     originals.append((url, key))
+                if request is not None:
+                    requested.append((url, request))
         with self.db:
             self.db.executemany("INSERT INTO files (seq, source, data) VALUES (?, ?, ?)", stored)
             # Appended as they come (cheap); grouped into unique URLs once by end_of_records.
@@ -196,6 +200,8 @@ class WorkStore:
                 ((raw, reason, count) for raw, (reason, count) in invalid.items()),
             )
             self.db.executemany("INSERT INTO originals VALUES (?, ?)", originals)
+            # A masked URL's first password wins (credentials.py).
+            self.db.executemany("INSERT OR IGNORE INTO requested VALUES (?, ?)", requested)
 
     def end_of_records(self) -> None:
         """One row per unique URL: its host, every role it plays (each link row holds one
@@ -274,15 +280,16 @@ class WorkStore:
         last = 0
         while True:
             rows = self.db.execute(
-                "SELECT q.pos, u.url, u.roles, u.referrers FROM queue q "
-                "JOIN urls u ON u.url = q.url WHERE q.pos > ? ORDER BY q.pos LIMIT ?",
+                "SELECT q.pos, u.url, u.roles, u.referrers, r.request_url FROM queue q "
+                "JOIN urls u ON u.url = q.url LEFT JOIN requested r ON r.url = u.url "
+                "WHERE q.pos > ? ORDER BY q.pos LIMIT ?",
                 (last, PAGE),
             ).fetchall()
             if not rows:
                 return
-            for pos, url, roles, referrers in rows:
+            for pos, url, roles, referrers, request in rows:
                 last = pos
-                yield _check(url, roles, referrers)
+                yield _check(url, roles, referrers, request)
 
     # ------------------------------------------------------------ verdicts
 
@@ -487,8 +494,8 @@ def _last_of_each(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[UrlResult, in
         yield _verdict(held[2:]), held[-1]
 
 
-def _check(url: str, roles: int, referrers: int) -> UrlCheck:
-    return UrlCheck(url, _roles(roles), referrers)
+def _check(url: str, roles: int, referrers: int, request: str | None = None) -> UrlCheck:
+    return UrlCheck(url, _roles(roles), referrers, request_url=request)
 
 
 _ROLE_SETS: dict[int, frozenset[Role]] = {}

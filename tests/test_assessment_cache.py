@@ -3,11 +3,11 @@ made from changed (linkcheck/assessment.py)."""
 
 from __future__ import annotations
 
-import marshal
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
 import pytest
 
 from tests.localweb import Host
@@ -23,7 +23,7 @@ def site() -> Iterator[tuple[Site, Host]]:
 def kept(tmp_path: Path) -> dict[str, list[tuple]]:
     with sqlite3.connect(tmp_path / "history.sqlite") as db:
         rows = db.execute("SELECT source, rows FROM assessed_files").fetchall()
-    return {Path(source).name: marshal.loads(data) for source, data in rows}
+    return {Path(source).name: orjson.loads(data) for source, data in rows}
 
 
 def tamper(tmp_path: Path, name: str) -> None:
@@ -32,12 +32,11 @@ def tamper(tmp_path: Path, name: str) -> None:
         for source, data in db.execute("SELECT source, rows FROM assessed_files").fetchall():
             if Path(source).name == name:
                 rows = [
-                    (text.replace(b'"Alive"', b'"Kept"'), *rest)
-                    for text, *rest in marshal.loads(data)
+                    (text.replace('"Alive"', '"Kept"'), *rest) for text, *rest in orjson.loads(data)
                 ]
                 db.execute(
                     "UPDATE assessed_files SET rows = ? WHERE source = ?",
-                    (marshal.dumps(rows), source),
+                    (orjson.dumps(rows), source),
                 )
 
 
