@@ -20,7 +20,7 @@ is (first-seen order) instead, so ``--memory-only`` measures fetch_all's own
 memory; ``--window N`` overrides fetch_all's window.
 
 Event loops: ``--loops uvloop,asyncio`` runs every linkcheck line on each client
-loop (the child runs ``linkcheck.loop.run``; "asyncio" is what linkcheck uses unless
+loop (the child runs ``linkcheck.engine.loop.run``; "asyncio" is what linkcheck uses unless
 LINKCHECK_LOOP=uvloop), alternating within each run; ``--web-loops asyncio,uvloop``
 starts one bench/web.py per server loop (same addresses, own port) and runs every
 line, lychee included, against each.
@@ -124,9 +124,9 @@ def run_linkcheck_child(
     from yarl import URL
 
     from linkcheck.config import load_config
-    from linkcheck.fetch import fetch_all
-    from linkcheck.hosts import spread_order
-    from linkcheck.loop import loop_name, run
+    from linkcheck.engine.fetch import fetch_all
+    from linkcheck.engine.hosts import spread_order
+    from linkcheck.engine.loop import loop_name, run
     from linkcheck.model import Role, UrlCheck
 
     overrides: dict[str, object] = {

@@ -33,16 +33,16 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from gen_records import generate  # noqa: E402
 
-from linkcheck import urls  # noqa: E402
-from linkcheck.links import (  # noqa: E402
+from linkcheck.inputs import urls  # noqa: E402
+from linkcheck.inputs.links import (  # noqa: E402
     extract_all,
     format_links_json,
     format_links_text,
     unique_checks,
 )
-from linkcheck.parallel import process_count  # noqa: E402
-from linkcheck.records import read_inputs  # noqa: E402
-from linkcheck.site import site_base_url  # noqa: E402
+from linkcheck.inputs.parallel import process_count  # noqa: E402
+from linkcheck.inputs.records import read_inputs  # noqa: E402
+from linkcheck.inputs.site import site_base_url  # noqa: E402
 
 
 def ensure_records(count: int, folder: Path) -> Path:

@@ -11,7 +11,7 @@ measures, each a median over ``--repeat`` runs, side by side in one run:
      requests (report.json summary.requests) and their percentage;
   b) issue 4: content checks on vs off (``--no-content-enabled``), history off:
      wall-time ratio, and bytes read per image and per page (counted by a thin
-     wrapper around ``linkcheck.fetch.read_capped`` in the child; the product is
+     wrapper around ``linkcheck.engine.fetch.read_capped`` in the child; the product is
      not changed for it);
   c) issue 3: peak RSS of the child (``os.wait4``) on ``--rss-records`` records,
      zero latency, history off (``--rss-history``: a first and a second run with history).
@@ -217,7 +217,8 @@ def report_summary(path: Path) -> dict:
 
 def counted_cli(counts_path: str, argv: list[str]) -> None:
     """The CLI with ``read_capped`` wrapped to add up body bytes of 2xx answers by kind."""
-    from linkcheck import cli, fetch
+    from linkcheck import cli
+    from linkcheck.engine import fetch
 
     counts: Counter[str] = Counter()
     original = fetch.read_capped

@@ -2,7 +2,7 @@
 
 A re-run over unchanged records spends most of its time writing reports (issue 6), so this
 measures just that: a report.json (from a run, or generated) is written into an SQLite file
-with ``report_source.store_report`` as the pipeline would, then each writer runs ``--runs``
+with ``reports.rows.store_report`` as the pipeline would, then each writer runs ``--runs``
 times over the same ``StoredReport``: ``write_json``, ``write_html``, the Markdown file and the
 terminal summary. Medians are printed per writer.
 
@@ -46,7 +46,7 @@ def _connect(path: Path) -> Any:
     import sqlite3
 
     try:
-        from linkcheck.workstore import _connect as connect
+        from linkcheck.store.work import _connect as connect
     except ImportError:
         return sqlite3.connect(path)
     return connect(path)
@@ -71,11 +71,12 @@ def worker(args: argparse.Namespace) -> None:
 
     import linkcheck
     from linkcheck.output import write_atomic
-    from linkcheck.report_html import write_html
-    from linkcheck.report_json import write_json
-    from linkcheck.report_markdown import render_markdown
-    from linkcheck.report_source import store_report
-    from linkcheck.report_terminal import render_terminal_summary
+    from linkcheck.reports.html import write_html
+    from linkcheck.reports.json import write_json
+    from linkcheck.reports.markdown import render_markdown
+    from linkcheck.reports.rows import store_report
+    from linkcheck.reports.terminal import render_terminal_summary
+    from linkcheck.store.report import ReportTables
 
     assert Path(linkcheck.__file__).resolve().is_relative_to(Path(args.tree).resolve())
     work = Path(tempfile.mkdtemp(prefix="bench-reports-"))
@@ -83,7 +84,7 @@ def worker(args: argparse.Namespace) -> None:
     db = _connect(work / "report.sqlite")
     start = time.perf_counter()
     with db:
-        stored = store_report(db, report)
+        stored = store_report(report, ReportTables(db))
     store_s = time.perf_counter() - start
     counts = (len(report.get("urls") or ()), len(report.get("records") or ()))
     if not args.time_store:
@@ -126,7 +127,7 @@ def worker(args: argparse.Namespace) -> None:
             other = _connect(again)
             start = time.perf_counter()
             with other:
-                store_report(other, report)
+                store_report(report, ReportTables(other))
             times["store"] = time.perf_counter() - start
             other.close()
         _answer({"times": times, "hashes": hashes})

@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         screenshot(args.report, args.out, args.width, args.height)
         return 0
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from linkcheck.report_html import render_html
+    from linkcheck.reports.html import render_html
 
     report = json.loads(args.report.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as tmp:

@@ -32,15 +32,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from linkcheck import __version__, health, recordchecks
+from linkcheck import __version__
 from linkcheck.config import Config
-from linkcheck.inputs import StoredParse, unpack_head
+from linkcheck.health import record as health
+from linkcheck.health import recordchecks
+from linkcheck.health.outage import Degraded
+from linkcheck.health.unpublish import (
+    ARTICLE_FIELDS,
+    article_gone,
+    article_link,
+    unpublish_decision,
+)
+from linkcheck.inputs.parse_cache import StoredParse, unpack_head
 from linkcheck.kept_entries import kept_rows, rows_data
 from linkcheck.model import Outcome, Role, UrlResult
-from linkcheck.outage import Degraded
-from linkcheck.report_rows import AssessedRecord, assessed_record
-from linkcheck.unpublish import ARTICLE_FIELDS, article_gone, article_link, unpublish_decision
-from linkcheck.workstore import RecordRow, WorkStore, file_records
+from linkcheck.reports.rows import AssessedRecord, assessed_record
+from linkcheck.store.work import RecordRow, WorkStore, file_records
 
 # Bump when a record's entry, or what it is judged from, changes shape: kept rows then miss.
 ASSESSMENT_FORMAT = "assessment-4"

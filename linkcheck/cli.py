@@ -22,7 +22,7 @@ from linkcheck.config import Config, load_config
 from linkcheck.credentials import mask_text
 from linkcheck.errors import LinkcheckError, OutputError, UsageError
 from linkcheck.flags import add_config_flags, overrides_from
-from linkcheck.textsafe import inert
+from linkcheck.reports.textsafe import inert
 
 EXIT_OK = 0
 EXIT_FAILURES = 1
@@ -119,9 +119,9 @@ def say(text: str, file: Any = None, end: str = "\n", keep: str = "\n") -> None:
 
 
 def cmd_links(args: argparse.Namespace, config: Config) -> int:
-    from linkcheck.collect import collect_links
-    from linkcheck.links import format_links_json, format_links_text
-    from linkcheck.roots import check_inputs
+    from linkcheck.inputs.collect import collect_links
+    from linkcheck.inputs.links import format_links_json, format_links_text
+    from linkcheck.inputs.roots import check_inputs
 
     check_inputs(args.paths)
     collected = collect_links(args.paths, config)
@@ -133,9 +133,9 @@ def cmd_links(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_check(args: argparse.Namespace, config: Config) -> int:
+    from linkcheck.inputs.roots import check_inputs
     from linkcheck.output import check_output_dir
-    from linkcheck.roots import check_inputs
-    from linkcheck.run import run_check
+    from linkcheck.pipeline import run_check
 
     check_inputs(args.paths)
     check_output_dir(config.output.dir, report_names(config))
@@ -170,7 +170,7 @@ def _check_and_report(run: Any, config: Config | None, out_dir: str | None = Non
 def _report_and_exit_code(outcome: Any, out_dir: str | None) -> int:
     """Write the reports, then complete the run in history (a run whose report could not be
     written is not complete), then say what was found."""
-    from linkcheck.report_terminal import render_terminal_summary
+    from linkcheck.reports.terminal import render_terminal_summary
 
     report, config = outcome.report, outcome.config
     written = write_reports(report, config, out_dir)
@@ -205,9 +205,9 @@ def write_reports(report: Any, config: Config, out_dir: str | None = None) -> li
     (atomically: a temp file, fsync, rename), one after the other: a StoredReport's
     SQLite connection belongs to this thread, and no format is held whole in memory.
     """
-    from linkcheck.records import gc_paused
-    from linkcheck.report_json import write_json
-    from linkcheck.report_source import as_report
+    from linkcheck.inputs.records import gc_paused
+    from linkcheck.reports.json import write_json
+    from linkcheck.reports.source import as_report
 
     report = as_report(report)
     out = Path(out_dir or config.output.dir)
@@ -251,10 +251,10 @@ def _writing(target: Path | str, write: Any, *args: Any) -> Any:
 def _renderers(max_rows: int) -> dict[str, Any]:
     """Per format, ``writer(report, path) -> Path`` writing the file atomically."""
     from linkcheck.output import write_atomic
-    from linkcheck.report_html import write_html
-    from linkcheck.report_junit import write_junit
-    from linkcheck.report_markdown import render_markdown
-    from linkcheck.report_sarif import write_sarif
+    from linkcheck.reports.html import write_html
+    from linkcheck.reports.junit import write_junit
+    from linkcheck.reports.markdown import render_markdown
+    from linkcheck.reports.sarif import write_sarif
 
     def write_markdown(report: Any, path: str | Path) -> Path:
         # Short (rows capped by max_rows): rendered whole. A lone surrogate from a broken
@@ -274,12 +274,12 @@ def _ci_extras(report: Any, config: Config) -> None:
     """GitHub Actions: the step summary and ``::error`` annotations, when running there."""
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_path:
-        from linkcheck.report_markdown import render_markdown
+        from linkcheck.reports.markdown import render_markdown
 
         text = render_markdown(report, max_rows=config.output.markdown_max_rows)
         _writing(summary_path, _append, summary_path, text)
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        from linkcheck.report_github import iter_annotations
+        from linkcheck.reports.github import iter_annotations
 
         for line in iter_annotations(report):
             print(line)
@@ -291,7 +291,7 @@ def _append(path: str, text: str) -> None:
 
 
 def cmd_report(args: argparse.Namespace, config: Config) -> int:
-    from linkcheck.report_source import as_report
+    from linkcheck.reports.source import as_report
 
     report = as_report(load_report(args.report))
     writers = _renderers(config.output.markdown_max_rows)
@@ -312,7 +312,7 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
 def load_report(path: str) -> dict[str, Any]:
     """A saved report, checked against the report's schema before anything reads it: a
     file that is not JSON, not a report, or a report of the wrong shape is one line."""
-    from linkcheck.shapecheck import ShapeError, check_report
+    from linkcheck.reports.shapecheck import ShapeError, check_report
 
     try:
         report = json.loads(Path(path).read_bytes())
@@ -336,7 +336,7 @@ def load_report(path: str) -> dict[str, Any]:
 
 def cmd_history(args: argparse.Namespace, config: Config) -> int:
     from linkcheck.credentials import mask_text
-    from linkcheck.history import HistoryStore, format_url_history
+    from linkcheck.store.history import HistoryStore, format_url_history
 
     with HistoryStore(config.history.path) as store:  # URLs are kept with credentials masked
         say(format_url_history(store.url_history(mask_text(args.url))), end="")
@@ -344,7 +344,7 @@ def cmd_history(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_runs(args: argparse.Namespace, config: Config) -> int:
-    from linkcheck.history import HistoryStore, format_runs
+    from linkcheck.store.history import HistoryStore, format_runs
 
     with HistoryStore(config.history.path) as store:
         say(format_runs(store.list_runs(args.limit)), end="")
@@ -352,8 +352,8 @@ def cmd_runs(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_unpublish(args: argparse.Namespace, config: Config) -> int:
-    from linkcheck.editing import run_unpublish
-    from linkcheck.selection import Selection, degraded_report, paths_given, select
+    from linkcheck.editing.selection import Selection, degraded_report, paths_given, select
+    from linkcheck.editing.unpublish import run_unpublish
 
     report = load_report(args.report)
     if args.apply and degraded_report(report):

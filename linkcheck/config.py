@@ -540,8 +540,8 @@ def _check_patterns(config: Config, where: _Where) -> None:
                 re.compile(pattern)
             except re.error as exc:
                 raise ConfigError(f"{where(key)}: {key}: bad regex {pattern!r}: {exc}") from None
-    from linkcheck.resolve import parse_resolve
-    from linkcheck.status import parse_accept, parse_statuses  # late: no import cycle
+    from linkcheck.engine.resolve import parse_resolve
+    from linkcheck.engine.status import parse_accept, parse_statuses  # late: no import cycle
 
     try:
         parse_accept(config.http.accept)

@@ -15,8 +15,8 @@ from typing import Any
 
 import orjson
 
-from linkcheck.report_rows import AssessedRecord
-from linkcheck.shapecheck import ShapeError, check_entry
+from linkcheck.reports.rows import AssessedRecord
+from linkcheck.reports.shapecheck import ShapeError, check_entry
 
 
 def rows_data(rows: Sequence[AssessedRecord]) -> bytes:

@@ -72,7 +72,7 @@ class StubResolver(AbstractResolver):
 
 def use_stub_dns(monkeypatch: pytest.MonkeyPatch, stub: StubResolver) -> StubResolver:
     """Make every resolver linkcheck builds from now on delegate to ``stub``."""
-    monkeypatch.setattr("linkcheck.addresses.DefaultResolver", lambda: stub)
+    monkeypatch.setattr("linkcheck.engine.addresses.DefaultResolver", lambda: stub)
     return stub
 
 

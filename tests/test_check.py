@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 
 from linkcheck.cli import main
-from linkcheck.schema import validate_report
+from linkcheck.reports.schema import validate_report
 from tests.localweb import Host, local_web
 
 # Requests the slow route has received: the Ctrl-C test waits for one before interrupting.

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from linkcheck.links import extract_links, unique_checks
+from linkcheck.inputs.links import extract_links, unique_checks
+from linkcheck.inputs.records import read_file, read_inputs
+from linkcheck.inputs.site import site_base_url
 from linkcheck.model import Role
-from linkcheck.records import read_file, read_inputs
-from linkcheck.site import site_base_url
 
 pytestmark = pytest.mark.corpus
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from linkcheck.cli import main
-from linkcheck.schema import validate_report
+from linkcheck.reports.schema import validate_report
 from tests.dnsstub import AGAIN, StubResolver, use_stub_dns
 from tests.localweb import Host, local_web
 from tests.test_trust import noisy_app

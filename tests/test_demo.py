@@ -9,7 +9,7 @@ import pytest
 
 from linkcheck.cli import main
 from linkcheck.model import Outcome
-from linkcheck.schema import validate_report
+from linkcheck.reports.schema import validate_report
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from linkcheck import inputs
 from linkcheck.cli import main
-from linkcheck.schema import validate_report
+from linkcheck.inputs import parse_cache as inputs
+from linkcheck.reports.schema import validate_report
 from tests.localweb import Host, local_web
 
 

@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 
 from linkcheck.cli import main
-from linkcheck.schema import validate_report
+from linkcheck.reports.schema import validate_report
 from tests.localweb import Host, local_web
 
 PAGE = "<!doctype html><title>{0}</title><h1>{0}</h1><p>Text.</p>"

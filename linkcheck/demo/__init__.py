@@ -8,17 +8,18 @@ never sends a packet beyond 127.0.0.0/8.
 
 from __future__ import annotations
 
+import json
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
-from linkcheck import loop
 from linkcheck.config import load_config
 from linkcheck.demo.server import build_cdn, build_site
+from linkcheck.engine import loop
 from linkcheck.output import write_atomic
-from linkcheck.run import CheckOutput, ProgressSink, check
+from linkcheck.pipeline import CheckOutput, ProgressSink, check
 
 # Short waits so the whole demo takes seconds: the slow route outlives the timeout,
 # the busy and flaky routes run out of retries quickly.
@@ -45,9 +46,12 @@ def run_demo(out_dir: str, progress: ProgressSink | None = None) -> CheckOutput:
 async def _demo(out: Path, progress: ProgressSink | None) -> CheckOutput:
     runners = []
     try:
-        site_runner, site_port = await _serve(build_site(), "127.0.0.1")
-        cdn_runner, cdn_port = await _serve(build_cdn(), "127.0.0.2")
+        last = _last_ports(out / "demo" / "ports.json")
+        site_runner, site_port = await _serve(build_site(), "127.0.0.1", last.get("site"))
+        cdn_runner, cdn_port = await _serve(build_cdn(), "127.0.0.2", last.get("cdn"))
         runners = [site_runner, cdn_runner]
+        ports = {"site": site_port, "cdn": cdn_port}
+        write_atomic(out / "demo" / "ports.json", json.dumps(ports))
         hosts = {
             "{{site}}": f"http://127.0.0.1:{site_port}",
             "{{cdn}}": f"http://127.0.0.2:{cdn_port}",
@@ -66,11 +70,29 @@ async def _demo(out: Path, progress: ProgressSink | None) -> CheckOutput:
             await runner.cleanup()
 
 
-async def _serve(app: web.Application, address: str) -> tuple[web.AppRunner, int]:
-    """Listen on the demo's usual port, so URLs (and history) stay the same between runs."""
+def _last_ports(path: Path) -> dict[str, int]:
+    """The ports the demo's web listened on last time (read as untrusted data)."""
+    try:
+        found = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {
+        name: port
+        for name, port in found.items()
+        if isinstance(port, int) and not isinstance(port, bool) and 1024 <= port <= 65535
+    }
+
+
+async def _serve(
+    app: web.Application, address: str, last_port: int | None = None
+) -> tuple[web.AppRunner, int]:
+    """Listen where the demo listened last time, else on its usual port, so URLs (and
+    history) stay the same between runs even when another program holds the usual port."""
     runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=0.5)
     await runner.setup()
-    for port in (DEMO_PORT, 0):
+    for port in dict.fromkeys(p for p in (last_port, DEMO_PORT, 0) if p is not None):
         site = web.TCPSite(runner, address, port)
         try:
             await site.start()

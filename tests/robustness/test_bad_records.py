@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from linkcheck.cli import main
-from linkcheck.records import parse_bytes, read_file
-from linkcheck.schema import validate_report
+from linkcheck.inputs.records import parse_bytes, read_file
+from linkcheck.reports.schema import validate_report
 
 GOOD = '---\ntitle: "Good"\noriginalUrl: "ftp://good.test/"\n---\n'
 

@@ -24,18 +24,18 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from linkcheck.cli import load_report
-from linkcheck.editing import plan_unpublish
+from linkcheck.editing.unpublish import plan_unpublish
 from linkcheck.errors import UsageError
-from linkcheck.payload import checked_parse, pack_parse
-from linkcheck.records import parse_bytes
-from linkcheck.report_github import github_annotations
-from linkcheck.report_html import render_html
-from linkcheck.report_junit import render_junit
-from linkcheck.report_markdown import render_markdown
-from linkcheck.report_sarif import render_sarif
-from linkcheck.report_terminal import render_terminal_summary
-from linkcheck.schema import load_schema
-from linkcheck.shapecheck import ShapeError, check_report
+from linkcheck.inputs.payload import checked_parse, pack_parse
+from linkcheck.inputs.records import parse_bytes
+from linkcheck.reports.github import github_annotations
+from linkcheck.reports.html import render_html
+from linkcheck.reports.junit import render_junit
+from linkcheck.reports.markdown import render_markdown
+from linkcheck.reports.sarif import render_sarif
+from linkcheck.reports.schema import load_schema
+from linkcheck.reports.shapecheck import ShapeError, check_report
+from linkcheck.reports.terminal import render_terminal_summary
 from tests.reportgen import make_report
 
 SUFFIXES = [".md", ".html", ".yml", ".yaml", ".json", ".jsonl", ".ndjson"]
@@ -111,7 +111,7 @@ def assert_read_safely(suffix: str, data: bytes) -> None:
     assert not any("cannot keep" in e.message for e in stored.errors)
     back = checked_parse(stored.payload, read.source, read.digest)  # type: ignore[arg-type]
     assert back is not None
-    from linkcheck.payload import unpack_parse
+    from linkcheck.inputs.payload import unpack_parse
 
     again = unpack_parse(back.payload)[0]
     assert [_comparable(r.fields) for r in again.records] == [

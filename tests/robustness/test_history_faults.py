@@ -15,7 +15,7 @@ from linkcheck.cli import main
 # Waits for the go file, then opens (creates) the store: the children meet at the lock.
 _OPEN_AT_ONCE = """
 import os, sys, time
-from linkcheck.history import HistoryStore
+from linkcheck.store.history import HistoryStore
 go = sys.argv[2]
 while not os.path.exists(go):
     time.sleep(0.001)

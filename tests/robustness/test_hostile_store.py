@@ -16,10 +16,10 @@ from pathlib import Path
 import orjson
 import pytest
 
-from linkcheck import inputs
 from linkcheck.cli import main
-from linkcheck.payload import checked_parse, pack_parse
-from linkcheck.records import parse_bytes
+from linkcheck.inputs import parse_cache as inputs
+from linkcheck.inputs.payload import checked_parse, pack_parse
+from linkcheck.inputs.records import parse_bytes
 from tests.localweb import Host
 from tests.test_incremental import Site, by_path, check, serving, write_site
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from linkcheck.schema import validate_report
+from linkcheck.reports.schema import validate_report
 from tests.localweb import Host, local_web
 
 HITS: list[str] = []

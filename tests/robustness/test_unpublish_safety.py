@@ -18,7 +18,7 @@ import pytest
 from aiohttp import web
 
 from linkcheck.cli import main
-from linkcheck.editing import run_unpublish
+from linkcheck.editing.unpublish import run_unpublish
 from tests.localweb import Host, local_web
 
 FLAGGED = "---\ntitle: Gone\npublished: true\noriginalUrl: {url}\n---\nBody.\n"
