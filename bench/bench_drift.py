@@ -43,8 +43,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
 from web import html as page_html  # noqa: E402
 
-from linkcheck import drift  # noqa: E402
-from linkcheck.content import scan_html  # noqa: E402
+from linkcheck.health import drift  # noqa: E402
+from linkcheck.health.content import scan_html  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "smartable-power-apps" / "_news"
 SITE_NAMES = {

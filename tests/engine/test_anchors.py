@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from linkcheck.anchors import (
+from linkcheck.engine.anchors import (
     AnchorScan,
     is_judged,
     missing_fragments,

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from linkcheck.drift import DEFAULT_THRESHOLD, Drift, judge_drift, normalise_title, similarity
+from linkcheck.health.drift import (
+    DEFAULT_THRESHOLD,
+    Drift,
+    judge_drift,
+    normalise_title,
+    similarity,
+)
 
 TITLE = "Microsoft Power Apps | 2019 release wave 2 overview"
 

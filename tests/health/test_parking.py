@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from linkcheck.parking import ParkingMarkers, parking_marker, shipped_markers
+from linkcheck.health.parking import ParkingMarkers, parking_marker, shipped_markers
 
 MARKERS = shipped_markers()
 ARTICLE = b"<html><head><title>Power Apps news</title></head><body><h1>Power Apps news</h1>"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from linkcheck.bodylinks import (
+from linkcheck.inputs.bodylinks import (
     BodyLink,
     html_links,
     is_markup_value,

@@ -54,7 +54,7 @@ def _unique(old: Sequence[str], new: Sequence[str]) -> tuple[str, ...]:
 
 def shipped_markers() -> ParkingMarkers:
     """The markers shipped in ``parking.yaml``; a broken data file is a bug, so it raises."""
-    text = resources.files("linkcheck").joinpath("parking.yaml").read_text(encoding="utf-8")
+    text = resources.files("linkcheck.health").joinpath("parking.yaml").read_text(encoding="utf-8")
     data = yaml.safe_load(text)
     if not isinstance(data, dict) or set(data) != set(_KINDS):
         raise ValueError(f"parking.yaml: expected the keys {', '.join(_KINDS)}")
