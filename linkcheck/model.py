@@ -40,6 +40,9 @@ class Role(StrEnum):
     IMAGE = "image"
     PROVIDER_IMAGE = "provider_image"
     OTHER = "other"
+    # A link written in markup the record holds: its body after the front matter, or a
+    # front-matter field whose value is HTML (an embed). Checked like ``other``.
+    BODY = "body"
 
     @property
     def is_article(self) -> bool:
@@ -90,7 +93,9 @@ class Record:
 
     ``fields`` is the raw mapping; ``lines`` maps a field path such as
     ``related[1].images[0].url`` to its 1-based line in the source file, for
-    formats that have lines.
+    formats that have lines. ``body_links`` are the (URL as written, file line) of the
+    links in a front-matter file's body, found while reading (``inputs.bodylinks``): the
+    body itself is not kept, and link extraction is all that needs them.
     """
 
     source: str
@@ -98,6 +103,7 @@ class Record:
     fields: Mapping[str, Any]
     line: int | None = None
     lines: Mapping[str, int] = field(default_factory=dict)
+    body_links: tuple[tuple[str, int], ...] = ()
 
     @property
     def title(self) -> str | None:

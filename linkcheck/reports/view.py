@@ -39,7 +39,7 @@ OUTCOMES = (
     "invalid",
     "excluded",
 )
-ROLES = ("original", "web", "amp", "cdn_amp", "image", "provider_image", "other")
+ROLES = ("original", "web", "amp", "cdn_amp", "image", "provider_image", "other", "body")
 HEALTHS = ("ok", "warning", "broken")
 NO_HOST = "(no host)"
 # Records resolved per batch: one ``positions`` query of their links' URLs per batch.

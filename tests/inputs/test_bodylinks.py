@@ -16,6 +16,9 @@ from linkcheck.inputs.bodylinks import (
     markup_value_links,
     srcset_urls,
 )
+from linkcheck.inputs.links import extract_links
+from linkcheck.inputs.records import parse_bytes
+from linkcheck.model import Role
 
 MARKDOWN = """\
 Intro [a](http://a.example/x "t") and ![img](/i.png)
@@ -144,3 +147,47 @@ def test_corpus_bodies_every_link_is_on_its_line(corpus: Path) -> None:
             assert link.url in html.unescape(lines[link.line - 1]), (path.name, link)
             total += 1
     assert total == 3183
+
+
+PAGE = """\
+---
+title: "A page"
+originalUrl: https://news.example/a
+featuredContent: "<iframe src=\\"https://www.youtube.com/embed/x\\"></iframe>"
+excerpt: "Where: https://prose.example/ (not a link)"
+---
+
+Read [the story](https://news.example/story) and ![a chart](/assets/chart.png).
+
+<a href="javascript:void(0)">menu</a> `[code](https://code.example/)`
+"""
+
+
+def test_a_read_record_keeps_its_body_links_and_extraction_gives_them_role_body() -> None:
+    [record] = parse_bytes("_posts/a.md", PAGE.encode()).records
+    assert record.body_links == (
+        ("https://news.example/story", 8),
+        ("/assets/chart.png", 8),
+        ("javascript:void(0)", 10),
+    )
+    links = extract_links(record, "https://site.example/blog")
+    found = [(ln.field, ln.role, ln.url, ln.line, ln.invalid_reason) for ln in links]
+    assert found == [
+        ("originalUrl", Role.ORIGINAL, "https://news.example/a", 3, None),
+        ("featuredContent", Role.BODY, "https://www.youtube.com/embed/x", 4, None),
+        ("body", Role.BODY, "https://news.example/story", 8, None),
+        # The rendered page resolves /assets against the site's origin, not its baseurl.
+        ("body", Role.BODY, "https://site.example/assets/chart.png", 8, None),
+        ("body", Role.BODY, None, 10, "unsafe scheme javascript:"),
+    ]
+
+
+def test_an_html_page_body_is_read_as_html() -> None:
+    page = (
+        '---\ntitle: "N"\n---\n<p>[not markdown](https://md.example/)</p>\n'
+        '<a href="https://h.example/">h</a>\n'
+    )
+    [record] = parse_bytes("_newsletters/n.html", page.encode()).records
+    assert record.body_links == (("https://h.example/", 5),)
+    [record] = parse_bytes("_posts/n.md", page.encode()).records
+    assert record.body_links == (("https://h.example/", 5),)  # an HTML block in Markdown too
