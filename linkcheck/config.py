@@ -65,6 +65,8 @@ class HttpConfig:
     # Bytes read at most from a page / an image body (streamed, then closed).
     max_page_bytes: int = 262_144
     max_image_bytes: int = 65_536
+    # Judge a link's #fragment against the page's id / <a name> anchors (fragment_missing).
+    check_fragments: bool = False
     # Null means "linkcheck/<version> (+https://github.com/linkcheck/linkcheck)".
     user_agent: str | None = None
     # Extra request headers by host regex: {"^api\\.example\\.com$": {"Authorization": "..."}}.
@@ -124,6 +126,15 @@ class ContentConfig:
     # RFC 9111 heuristic freshness: this fraction of (Date - Last-Modified).
     heuristic_fraction: float = 0.1
     cache_stale: bool = True
+    # An article page whose name (title, og:title, h1) no longer resembles the record's
+    # title nor the one first seen there: a score (0-100) below drift_threshold.
+    content_drift: bool = True
+    drift_threshold: float = 60.0
+    # A domain-parking or for-sale page (health/parking.yaml); these extend its markers.
+    parked_domain: bool = True
+    parking_hosts: tuple[str, ...] = ()
+    parking_markup: tuple[str, ...] = ()
+    parking_phrases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -425,6 +436,7 @@ _NON_NEGATIVE = {
     "history.ok_max_age_h",
     "unpublish.min_days",
     "content.heuristic_fraction",
+    "content.drift_threshold",
 }
 # Upper bounds: a value past them is a typo or an attack, and would cost memory (a million
 # requests in flight), overflow a timer or a date, or break the report (a 30-digit number).
@@ -445,6 +457,7 @@ _AT_MOST: Mapping[str, float] = {
     "retry.retry_after_cap_s": 86_400,
     "retry.max_total_wait_s": 86_400,
     "content.heuristic_fraction": 1,
+    "content.drift_threshold": 100,
     "history.ok_max_age_h": 876_000,
     "history.retention_runs": 1_000_000,
     "history.parse_cache_max_age_days": 36_500,

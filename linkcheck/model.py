@@ -164,6 +164,8 @@ class LinkRef:
     invalid_reason: str | None = None
     # The URL to send when ``url`` (and ``raw``) had credentials masked (credentials.py).
     request_url: str | None = field(default=None, repr=False)
+    # For an article link: the title of the article it is for (content drift).
+    title: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,10 @@ class UrlCheck:
     last_status: int | None = None
     # What to send when ``url`` has its credentials masked (credentials.py): never shown.
     request_url: str | None = field(default=None, repr=False)
+    # The titles of the articles this URL is the article link of (content drift), and the
+    # page's title when it was first seen fine (history).
+    titles: tuple[str, ...] = ()
+    first_title: str | None = None
 
     @property
     def wants_body(self) -> bool:
@@ -246,6 +252,20 @@ class CacheInfo:
 
 
 @dataclass(frozen=True)
+class Drift:
+    """An article page that no longer resembles the article (``content_drift``)."""
+
+    page_title: str  # the page's name that came closest
+    record_title: str
+    score: float  # 0-100 against the record's title, below the threshold
+    first_seen_title: str | None = None  # what the page was named when it was fine
+    first_seen_score: float | None = None
+    # The comparison that fired: "first_seen" when the page was known by another name
+    # (it changed), else "record".
+    against: str = "record"
+
+
+@dataclass(frozen=True)
 class UrlResult:
     """The verdict on one unique URL: one entry of the report's ``urls``."""
 
@@ -267,6 +287,10 @@ class UrlResult:
     content_length: int | None = None
     image_size: tuple[int, int] | None = None
     checked_at: datetime | None = None
+    # With the content_drift issue: the titles compared and the score.
+    drift: Drift | None = None
+    # The page's title, when it is an article page judged fine (the history keeps the first).
+    page_title: str | None = None
 
     @property
     def permanent_redirect(self) -> bool:

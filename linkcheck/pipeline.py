@@ -308,7 +308,10 @@ def _with_history(checks: Iterator[UrlCheck], store: HistoryStore | None) -> Ite
             if found is None:
                 yield item
             else:
-                yield dataclasses.replace(item, validators=found[0], last_status=found[1])
+                validators, status, first_title = found
+                yield dataclasses.replace(
+                    item, validators=validators, last_status=status, first_title=first_title
+                )
 
 
 async def stage_reused(work: WorkStore, rows: UrlRows, store: HistoryStore) -> None:

@@ -27,9 +27,10 @@ import html
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import ftfy
+
+from linkcheck.model import Drift
 
 CONTENT_DRIFT = "content_drift"
 # Below this score the page is taken for another page: on the labelled set no page of the
@@ -45,20 +46,6 @@ INTERSTITIAL = re.compile(
 )
 _SEPARATORS = re.compile(r"\s+[|\-–—·:»•~/]+\s+|\s*[|–—·»•]\s*|::")
 _PUNCT = re.compile(r"[^\w\s]+")
-
-
-@dataclass(frozen=True)
-class Drift:
-    """A page that no longer resembles what the article was: what the report shows."""
-
-    page_title: str  # the page's name that came closest
-    record_title: str
-    score: float  # 0-100 against the record's title, below the threshold
-    first_seen_title: str | None = None  # what the page was named when it was fine
-    first_seen_score: float | None = None
-    # The comparison that fired: "first_seen" when the page was known by another name
-    # (it changed), else "record".
-    against: str = "record"
 
 
 def normalise_title(text: str) -> str:
@@ -129,3 +116,21 @@ def judge_drift(
         first_seen_score=round(to_first[1], 1) if to_first is not None else None,
         against="first_seen" if to_first is not None else "record",
     )
+
+
+def judge_titles(
+    page_names: Iterable[str | None],
+    titles: Iterable[str],
+    first_seen: str | None = None,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> Drift | None:
+    """``judge_drift`` for a URL that is the article link of several records (or related
+    entries): drift only when the page resembles none of their titles."""
+    names = list(page_names)
+    found = None
+    for title in dict.fromkeys(titles):
+        drift = judge_drift(names, title, first_seen, threshold)
+        if drift is None:
+            return None
+        found = found or drift
+    return found

@@ -96,6 +96,7 @@ class _Extractor:
         self.normalise = normalise
         self.in_markup = in_markup or normalise
         self.out = out
+        self.title: str | None = None
 
     def all(self) -> None:
         """The record's fields, then the links of its body (role ``body``, field ``body``)."""
@@ -109,7 +110,11 @@ class _Extractor:
         self.link(path, Role.BODY, raw, url, reason, line)
 
     def article(self, fields: Mapping[str, Any], prefix: str) -> None:
-        """The top level of a record, or one ``related[N]`` entry: known fields have roles."""
+        """The top level of a record, or one ``related[N]`` entry: known fields have roles;
+        its article links carry its title (content drift compares the page with it)."""
+        outer = self.title
+        title = fields.get("title")
+        self.title = title.strip() or None if isinstance(title, str) else None
         for key, value in fields.items():
             path = f"{prefix}{key}"
             role = ARTICLE_FIELDS.get(key)
@@ -123,6 +128,7 @@ class _Extractor:
                 self.related(value, path)
             else:
                 self.other(key, value, path)
+        self.title = outer
 
     def provider(self, provider: Mapping[str, Any], path: str) -> None:
         for key, value in provider.items():
@@ -177,7 +183,10 @@ class _Extractor:
             if url is not None:
                 url, request = split_userinfo(url)
         line = self.lines.get(path) if line is None else line
-        self.out.append(LinkRef(self.key, path, role, raw, url, line, reason, request))
+        title = self.title if role.is_article else None
+        if title is not None and "@" in title:
+            title = mask_text(title)  # a title quoting a URL with a password
+        self.out.append(LinkRef(self.key, path, role, raw, url, line, reason, request, title))
 
     def other(self, key: str, value: Any, path: str) -> None:
         """Any other field: a link only when its whole value is one; an embed (a value that
@@ -236,11 +245,14 @@ def unique_checks(links: Iterable[LinkRef]) -> list[UrlCheck]:
     """One check per distinct normalised URL, sorted by URL; invalid links are not checks."""
     roles: dict[str, set[Role]] = {}
     counts: dict[str, int] = {}
+    titles: dict[str, dict[str, None]] = {}
     with gc_paused():
         for link in links:
             url = link.url
             if url is None:
                 continue
+            if link.title is not None:
+                titles.setdefault(url, {})[link.title] = None
             if url in counts:
                 roles[url].add(link.role)
                 counts[url] += 1
@@ -253,7 +265,8 @@ def unique_checks(links: Iterable[LinkRef]) -> list[UrlCheck]:
         for url in sorted(counts):
             url_roles = frozenset(roles[url])
             url_roles = shared.setdefault(url_roles, url_roles)
-            checks.append(UrlCheck(url, url_roles, counts[url]))
+            found = tuple(titles[url]) if url in titles else ()
+            checks.append(UrlCheck(url, url_roles, counts[url], titles=found))
         return checks
 
 

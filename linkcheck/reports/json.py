@@ -24,6 +24,7 @@ from linkcheck.credentials import mask_text
 from linkcheck.health.freshness import forbids_caching
 from linkcheck.model import (
     CacheInfo,
+    Drift,
     FailureKind,
     Health,
     LinkRef,
@@ -34,7 +35,7 @@ from linkcheck.model import (
 )
 from linkcheck.output import write_chunks
 from linkcheck.reports.source import LISTS, TOP_LEVEL, Report, as_report
-from linkcheck.store.verdict_rows import parse_iso
+from linkcheck.store.verdict_rows import drift_value, parse_iso
 
 SCHEMA = "linkcheck-report/1"
 
@@ -134,6 +135,23 @@ def url_entry(result: UrlResult, referrers: Mapping[str, int] | None = None) -> 
         "content_length": result.content_length,
         "image_size": list(result.image_size) if result.image_size else None,
         "checked_at": _iso(result.checked_at) if result.checked_at else None,
+        **_drift_entry(result.drift),
+    }
+
+
+def _drift_entry(drift: Drift | None) -> dict[str, Any]:
+    """``content_drift``, only on a URL with that issue: the titles compared and the scores."""
+    if drift is None:
+        return {}
+    return {
+        "content_drift": {
+            "page_title": drift.page_title,
+            "record_title": drift.record_title,
+            "score": drift.score,
+            "first_seen_title": drift.first_seen_title,
+            "first_seen_score": drift.first_seen_score,
+            "against": drift.against,
+        }
     }
 
 
@@ -146,7 +164,7 @@ def url_entry_from_row(
     first doubled that work. tests/test_report_streaming.py checks both give the same."""
     (url, outcome, status, final_url, etag, last_modified, elapsed, checked, failure, error,
      redirects, content_type, length, width, height, fresh, lifetime, age, expires,
-     cache_control, _, issues, attempts, cached) = row  # fmt: skip
+     cache_control, _, issues, attempts, cached, drift, _) = row  # fmt: skip
     hops = json.loads(redirects) if redirects else ()
     moment = parse_iso(checked)
     fresh_value = None if fresh is None else bool(fresh)
@@ -179,6 +197,7 @@ def url_entry_from_row(
         "content_length": length,
         "image_size": [width, height] if width is not None and height is not None else None,
         "checked_at": _iso(moment) if moment else None,
+        **_drift_entry(drift_value(drift)),
     }
 
 

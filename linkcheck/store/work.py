@@ -15,6 +15,7 @@ therefore switched off (no journal, no fsync): a crash loses only what is thrown
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 import sqlite3
@@ -57,6 +58,8 @@ CREATE TABLE urls (
 CREATE TABLE invalid (
     raw TEXT PRIMARY KEY, reason TEXT, referrers INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE originals (url TEXT NOT NULL, record TEXT NOT NULL);
+CREATE TABLE titles (url TEXT NOT NULL, title TEXT NOT NULL);
+CREATE INDEX titles_url ON titles (url);
 CREATE TABLE results (
     {verdict}, requests INTEGER, referrers INTEGER, PRIMARY KEY (url)) WITHOUT ROWID;
 CREATE TABLE twins (url TEXT PRIMARY KEY, twin TEXT NOT NULL) WITHOUT ROWID;
@@ -175,12 +178,13 @@ class WorkStore:
         stored = []
         file_links = []
         requested = []
+        titles = []
         for parse in parses:
             if not parse.records:
                 continue
             self._files += 1
             stored.append((self._files, parse.source, parse.payload))
-            for key, field, role, raw, url, _, reason, request in parse.links:
+            for key, field, role, raw, url, _, reason, request, title in parse.links:
                 if url is None:
                     seen = invalid.setdefault(raw, [reason, 0])
                     seen[1] += 1
@@ -190,6 +194,8 @@ class WorkStore:
                     originals.append((url, key))
                 if request is not None:
                     requested.append((url, request))
+                if title is not None:
+                    titles.append((url, title))
         with self.db:
             self.db.executemany("INSERT INTO files (seq, source, data) VALUES (?, ?, ?)", stored)
             # Appended as they come (cheap); grouped into unique URLs once by end_of_records.
@@ -200,6 +206,7 @@ class WorkStore:
                 ((raw, reason, count) for raw, (reason, count) in invalid.items()),
             )
             self.db.executemany("INSERT INTO originals VALUES (?, ?)", originals)
+            self.db.executemany("INSERT INTO titles VALUES (?, ?)", titles)
             # A masked URL's first password wins (credentials.py).
             self.db.executemany("INSERT OR IGNORE INTO requested VALUES (?, ?)", requested)
 
@@ -280,16 +287,18 @@ class WorkStore:
         last = 0
         while True:
             rows = self.db.execute(
-                "SELECT q.pos, u.url, u.roles, u.referrers, r.request_url FROM queue q "
+                "SELECT q.pos, u.url, u.roles, u.referrers, r.request_url, "
+                "(SELECT json_group_array(DISTINCT t.title) FROM titles t WHERE t.url = u.url) "
+                "FROM queue q "
                 "JOIN urls u ON u.url = q.url LEFT JOIN requested r ON r.url = u.url "
                 "WHERE q.pos > ? ORDER BY q.pos LIMIT ?",
                 (last, PAGE),
             ).fetchall()
             if not rows:
                 return
-            for pos, url, roles, referrers, request in rows:
+            for pos, url, roles, referrers, request, titles in rows:
                 last = pos
-                yield _check(url, roles, referrers, request)
+                yield _check(url, roles, referrers, request, titles)
 
     # ------------------------------------------------------------ verdicts
 
@@ -495,8 +504,12 @@ def _last_of_each(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[UrlResult, in
         yield _verdict(held[2:]), held[-1]
 
 
-def _check(url: str, roles: int, referrers: int, request: str | None = None) -> UrlCheck:
-    return UrlCheck(url, _roles(roles), referrers, request_url=request)
+def _check(
+    url: str, roles: int, referrers: int, request: str | None = None, titles: str | None = None
+) -> UrlCheck:
+    """A queued URL's check; ``titles`` is the JSON array of its articles' titles."""
+    found = tuple(json.loads(titles)) if titles and titles != "[]" else ()
+    return UrlCheck(url, _roles(roles), referrers, request_url=request, titles=found)
 
 
 _ROLE_SETS: dict[int, frozenset[Role]] = {}

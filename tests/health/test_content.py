@@ -345,7 +345,9 @@ def test_want_body():
     assert not want_body(check(), ContentConfig(enabled=False))
     images_off = ContentConfig(image_size=False, content_type=False)
     assert not want_body(check("https://i.example/a.png", Role.IMAGE), images_off)
-    pages_off = ContentConfig(soft_404=False, amp=False, content_type=False)
+    pages_off = ContentConfig(
+        soft_404=False, amp=False, content_type=False, content_drift=False, parked_domain=False
+    )
     assert not want_body(check(), pages_off)
 
 
