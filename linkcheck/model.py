@@ -166,6 +166,15 @@ class LinkRef:
     request_url: str | None = field(default=None, repr=False)
     # For an article link: the title of the article it is for (content drift).
     title: str | None = field(default=None, repr=False)
+    # The ``#fragment`` as written: not part of ``url`` (the page is fetched once).
+    fragment: str | None = None
+
+    @property
+    def shown_url(self) -> str | None:
+        """The URL as the report shows it on the link: with its fragment."""
+        if self.url is None or self.fragment is None:
+            return self.url
+        return f"{self.url}#{self.fragment}"
 
 
 @dataclass(frozen=True)
@@ -193,6 +202,8 @@ class UrlCheck:
     # page's title when it was first seen fine (history).
     titles: tuple[str, ...] = ()
     first_title: str | None = None
+    # The fragments its links carry (judged with ``http.check_fragments``).
+    fragments: tuple[str, ...] = ()
 
     @property
     def wants_body(self) -> bool:
@@ -291,6 +302,8 @@ class UrlResult:
     drift: Drift | None = None
     # The page's title, when it is an article page judged fine (the history keeps the first).
     page_title: str | None = None
+    # With the fragment_missing issue: the fragments the page has no anchor for.
+    missing_fragments: tuple[str, ...] = ()
 
     @property
     def permanent_redirect(self) -> bool:

@@ -29,6 +29,7 @@ from linkcheck.assessment import Memory, assess_records
 from linkcheck.config import Config
 from linkcheck.credentials import has_userinfo, masked_fetched
 from linkcheck.engine import loop
+from linkcheck.engine.anchors import judged_fragments
 from linkcheck.engine.archive import lookup_archives
 from linkcheck.engine.fetch import fetch_all
 from linkcheck.engine.outcome import judge
@@ -37,6 +38,7 @@ from linkcheck.engine.status import parse_accept
 from linkcheck.errors import LinkcheckError
 from linkcheck.health import content, recordchecks
 from linkcheck.health.changes import FAILING, Observation, compute_changes
+from linkcheck.health.fragments import FRAGMENT_MISSING, fragment_findings
 from linkcheck.health.gone import SOFT_CODES, GoneRule, clean_ok, gone_streak
 from linkcheck.health.outage import CONNECTION_FAILURES, Degraded, host_counts, judge_run
 from linkcheck.inputs.collect import collect_into
@@ -411,6 +413,8 @@ async def fetch_checks(
         progress.start(total, what)
 
     def want(item: UrlCheck) -> bool:
+        if config.http.check_fragments and judged_fragments(item.fragments):
+            return True
         return config.content.enabled and content.want_body(item, config.content)
 
     complete = True
@@ -435,6 +439,11 @@ def judge_one(got: Fetched, item: UrlCheck, config: Config, accept: frozenset[in
     result = judge(got, item, accept)
     if config.content.enabled:
         result = content.apply_content(result, got, item, config.content)
+    if config.http.check_fragments and item.fragments:
+        missing = fragment_findings(got, item)
+        if missing:
+            issues = (*result.issues, FRAGMENT_MISSING)
+            result = dataclasses.replace(result, issues=issues, missing_fragments=missing)
     return result
 
 
@@ -447,6 +456,9 @@ def _unchanged(result: UrlResult, before: UrlResult) -> UrlResult:
         image_size=before.image_size,
         cache=before.cache,
         issues=before.issues,
+        drift=before.drift,
+        page_title=before.page_title,
+        missing_fragments=before.missing_fragments,
     )
 
 

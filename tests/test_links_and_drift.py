@@ -13,6 +13,12 @@ from linkcheck.reports.schema import validate_report
 from tests.localweb import Host, local_web
 
 STORY = "Power Apps portals Web API support"
+DOC = (
+    '<!doctype html><title>Docs</title><h2 id="intro">Intro</h2><a name="old-anchor"></a>'
+    + "<p>words</p>" * 50
+)
+# An anchor after 1 MB of text: past the byte cap the tests set.
+LONG_DOC = "<!doctype html><title>Long</title>" + "<p>x</p>" * 150_000 + '<h2 id="end">End</h2>'
 # What the changing pages say, per run: the test sets it before each run.
 NOW_SAYS: dict[str, str] = {}
 
@@ -50,6 +56,8 @@ def drift_app() -> web.Application:
     for path, text in routes.items():
         app.router.add_get(path, serve(text))
     app.router.add_get("/changing/{n}", changing)
+    app.router.add_get("/doc", serve(DOC))
+    app.router.add_get("/long-doc", serve(LONG_DOC))
     app.router.add_get("/missing", missing)
     return app
 
@@ -179,3 +187,27 @@ def test_body_links_are_checked_and_count_as_broken_links(site: Host, tmp_path: 
         ("broken_link", "featuredContent")
     ]
     assert not any("in-code" in u["url"] for u in report["urls"])
+
+
+def test_fragments_kept_on_links_and_judged_when_asked(site: Host, tmp_path: Path) -> None:
+    folder = tmp_path / "records"
+    body = "".join(
+        f"- [{name}]({site.url('/doc')}{fragment})\n"
+        for name, fragment in [("a", "#intro"), ("b", "#missing"), ("c", "#old-anchor"),
+                               ("d", ""), ("e", "#top"), ("f", "#:~:text=words")]
+    ) + f"- [g]({site.url('/long-doc')}#end)\n"  # fmt: skip
+    record(folder, "doc.md", STORY, site.url("/story"), "\n" + body)
+    _, report = run(tmp_path, folder)
+    [doc] = [u for u in report["urls"] if u["url"] == site.url("/doc")]
+    assert doc["issues"] == [] and doc["referrers"] == 6  # one entry, fetched once
+    shown = [ln["url"] for ln in by_name(report)["doc.md"]["links"] if ln["role"] == "body"]
+    assert shown[:3] == [site.url("/doc#intro"), site.url("/doc#missing"),
+                         site.url("/doc#old-anchor")]  # fmt: skip
+    code, report = run(tmp_path, folder, "--http-check-fragments", "--http-max-page-bytes", "65536")
+    urls = by_path(report)
+    assert urls["doc"]["issues"] == ["fragment_missing"]
+    assert urls["doc"]["missing_fragments"] == ["missing"]
+    assert urls["long-doc"]["issues"] == []  # cut at the cap: not said missing
+    assert report["summary"]["requests"] == 3  # /story, /doc and /long-doc, once each
+    assert code == 0  # a missing fragment is not a broken link
+    assert by_name(report)["doc.md"]["issues"] == []

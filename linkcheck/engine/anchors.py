@@ -1,13 +1,14 @@
-"""URL fragments: keep ``#section`` apart from the URL that is fetched, and judge it against
-the ``id`` / ``name`` anchors of the page, read only as far as needed.
+"""URL fragments judged against the ``id`` / ``name`` anchors of a page, read only as far
+as needed.
 
-A page is fetched once whatever fragments its links carry (``split_fragment`` gives the URL
-to fetch); each fragment is then judged against that page's anchors, as a browser would
-scroll (HTML "find a potential indicated element"): an element whose ``id`` is the fragment,
-as written or percent-decoded, else an ``<a name>``. ``#top`` and an empty fragment always
-exist; ``#:~:text=`` (text fragments) and ``#/route`` / ``#!route`` (script routing) are not
-anchors and are never judged. Ids that GitHub prefixes (``user-content-x`` for ``#x``, its
-script scrolls to them) count for the bare fragment.
+A page is fetched once whatever fragments its links carry (``inputs.urls.fragment_of``
+keeps a link's fragment apart from its URL); each fragment is then judged against that
+page's anchors as a browser scrolls to one (HTML "find a potential indicated element"): an
+element whose ``id`` is the fragment, as written or percent-decoded, else an ``<a name>``.
+``#top`` and an empty fragment always exist; text fragments (``#:~:text=``) and script
+routes (``#/route``, ``#!route``) are not anchors and are never judged. Ids that GitHub
+prefixes (``user-content-x`` for ``#x``, its script scrolls to them) count for the bare
+fragment.
 
 ``AnchorScan`` is fed the body as it arrives and says when every wanted fragment has been
 seen, so the fetcher can stop reading early; what it never saw within the byte cap is
@@ -25,12 +26,6 @@ from urllib.parse import unquote
 _ALWAYS = frozenset({"", "top"})
 _NOT_ANCHOR_PREFIXES = (":~:", "/", "!")
 GITHUB_PREFIX = "user-content-"
-
-
-def split_fragment(url: str) -> tuple[str, str | None]:
-    """``("https://x/p", "sec")`` for ``https://x/p#sec``; the fragment is None without ``#``."""
-    base, hash_mark, fragment = url.partition("#")
-    return (base, fragment) if hash_mark else (url, None)
 
 
 def is_judged(fragment: str) -> bool:
@@ -97,3 +92,8 @@ def missing_fragments(body: bytes, wanted: Iterable[str], complete: bool = True)
     scan = AnchorScan(wanted)
     scan.update(body)
     return scan.missing(complete)
+
+
+def judged_fragments(fragments: Iterable[str]) -> frozenset[str]:
+    """The fragments of a URL's links that name an anchor (``is_judged``)."""
+    return frozenset(f for f in fragments if is_judged(f))

@@ -36,6 +36,7 @@ from linkcheck.engine.addresses import (
     blocked_reason,
     literal_address,
 )
+from linkcheck.engine.anchors import AnchorScan, judged_fragments
 from linkcheck.engine.hosts import HostGate, HostPool, Scheduler
 from linkcheck.engine.netfail import is_network_unreachable, resolver_failure
 from linkcheck.engine.resolve import parse_resolve
@@ -346,11 +347,24 @@ class Client:
         return _answer(check, url, resp, trail, body=body, truncated=truncated)
 
     def _enough(self, check: UrlCheck) -> Enough | None:
-        """When the content checks have what they need from a body, or None: read to the cap."""
+        """When the content checks have what they need from a body, or None: read to the cap.
+
+        With ``http.check_fragments``, also not before every fragment wanted from the page
+        has been seen among its anchors (fed incrementally: each byte is parsed once).
+        """
         config = self.config.content
-        if not config.enabled:
-            return None
-        return lambda body: content.enough_bytes(check, body, config)
+        wanted = judged_fragments(check.fragments) if self.config.http.check_fragments else ()
+        if not wanted:
+            if not config.enabled:
+                return None
+            return lambda body: content.enough_bytes(check, body, config)
+        scan = AnchorScan(wanted)
+
+        def enough(body: bytes) -> bool:
+            seen_all = scan.update(body)
+            return seen_all and (not config.enabled or content.enough_bytes(check, body, config))
+
+        return enough
 
     def _guard(self, url: URL) -> HostGate:
         """The host's gate, once its address passes the policy (decided once per host)."""

@@ -162,7 +162,9 @@ def content_findings(
         issues.append(REDIRECT_TO_HOME)
     drift = None
     if _is_article(check) and (config.parked_domain or config.content_drift):
-        found, drift = identity_issues(fetched, check, config, page, issues)
+        # Never drift on a redirect to the front page, even with that check off.
+        home = [REDIRECT_TO_HOME] if redirected_to_home(fetched) else []
+        found, drift = identity_issues(fetched, check, config, page, [*issues, *home])
         issues.extend(found)
     if config.content_type and content_type_mismatch(check, media, fetched.body):
         issues.append(CONTENT_TYPE_MISMATCH)
@@ -444,7 +446,7 @@ def _is_image(media: str, body: bytes) -> bool:
     if media.startswith("image/"):
         expected = _SNIFFABLE.get(media.removeprefix("image/"))
         if expected is None:  # a format we cannot sniff (jxl, heic...): trust it unless markup
-            return kind is not None or not _looks_like_markup(body)
+            return kind is not None or not looks_like_markup(body)
         return kind is not None  # a different image format than declared still displays
     # Browsers sniff images in <img>: octet-stream bytes that are an image are fine.
     return media in _BINARY_TYPES and kind is not None
@@ -454,11 +456,11 @@ def _is_html(media: str, body: bytes) -> bool:
     if media in HTML_TYPES:
         return True
     if media in _BINARY_TYPES or media == "text/plain":
-        return _looks_like_markup(body)
+        return looks_like_markup(body)
     return False
 
 
-def _looks_like_markup(body: bytes) -> bool:
+def looks_like_markup(body: bytes) -> bool:
     head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     return head.startswith((b"<!doctype html", b"<html", b"<head", b"<!--", b"<body"))
 
@@ -492,4 +494,4 @@ def _wants_html_scan(check: UrlCheck, config: ContentConfig, media: str, body: b
     wanted = config.soft_404 or config.content_drift or config.parked_domain
     if not (wanted or (config.amp and Role.AMP in check.roles)):
         return False
-    return media in HTML_TYPES or _looks_like_markup(body)
+    return media in HTML_TYPES or looks_like_markup(body)

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from linkcheck.credentials import mask_text, split_userinfo
 from linkcheck.inputs.bodylinks import is_markup_value, markup_value_links
 from linkcheck.inputs.records import gc_paused
-from linkcheck.inputs.urls import normaliser
+from linkcheck.inputs.urls import fragment_of, normaliser
 from linkcheck.model import LinkRef, Record, Role, UrlCheck
 
 ARTICLE_FIELDS = {
@@ -186,7 +186,10 @@ class _Extractor:
         title = self.title if role.is_article else None
         if title is not None and "@" in title:
             title = mask_text(title)  # a title quoting a URL with a password
-        self.out.append(LinkRef(self.key, path, role, raw, url, line, reason, request, title))
+        fragment = fragment_of(raw) if url is not None and "#" in raw else None
+        self.out.append(
+            LinkRef(self.key, path, role, raw, url, line, reason, request, title, fragment)
+        )
 
     def other(self, key: str, value: Any, path: str) -> None:
         """Any other field: a link only when its whole value is one; an embed (a value that
@@ -246,6 +249,7 @@ def unique_checks(links: Iterable[LinkRef]) -> list[UrlCheck]:
     roles: dict[str, set[Role]] = {}
     counts: dict[str, int] = {}
     titles: dict[str, dict[str, None]] = {}
+    fragments: dict[str, dict[str, None]] = {}
     with gc_paused():
         for link in links:
             url = link.url
@@ -253,6 +257,8 @@ def unique_checks(links: Iterable[LinkRef]) -> list[UrlCheck]:
                 continue
             if link.title is not None:
                 titles.setdefault(url, {})[link.title] = None
+            if link.fragment is not None:
+                fragments.setdefault(url, {})[link.fragment] = None
             if url in counts:
                 roles[url].add(link.role)
                 counts[url] += 1
@@ -266,7 +272,8 @@ def unique_checks(links: Iterable[LinkRef]) -> list[UrlCheck]:
             url_roles = frozenset(roles[url])
             url_roles = shared.setdefault(url_roles, url_roles)
             found = tuple(titles[url]) if url in titles else ()
-            checks.append(UrlCheck(url, url_roles, counts[url], titles=found))
+            wanted = tuple(fragments[url]) if url in fragments else ()
+            checks.append(UrlCheck(url, url_roles, counts[url], titles=found, fragments=wanted))
         return checks
 
 

@@ -136,7 +136,13 @@ def url_entry(result: UrlResult, referrers: Mapping[str, int] | None = None) -> 
         "image_size": list(result.image_size) if result.image_size else None,
         "checked_at": _iso(result.checked_at) if result.checked_at else None,
         **_drift_entry(result.drift),
+        **_fragments_entry(result.missing_fragments),
     }
+
+
+def _fragments_entry(missing: Sequence[str]) -> dict[str, Any]:
+    """``missing_fragments``, only on a URL with the fragment_missing issue."""
+    return {"missing_fragments": list(missing)} if missing else {}
 
 
 def _drift_entry(drift: Drift | None) -> dict[str, Any]:
@@ -164,7 +170,7 @@ def url_entry_from_row(
     first doubled that work. tests/test_report_streaming.py checks both give the same."""
     (url, outcome, status, final_url, etag, last_modified, elapsed, checked, failure, error,
      redirects, content_type, length, width, height, fresh, lifetime, age, expires,
-     cache_control, _, issues, attempts, cached, drift, _) = row  # fmt: skip
+     cache_control, _, issues, attempts, cached, drift, _, missing) = row  # fmt: skip
     hops = json.loads(redirects) if redirects else ()
     moment = parse_iso(checked)
     fresh_value = None if fresh is None else bool(fresh)
@@ -198,6 +204,7 @@ def url_entry_from_row(
         "image_size": [width, height] if width is not None and height is not None else None,
         "checked_at": _iso(moment) if moment else None,
         **_drift_entry(drift_value(drift)),
+        **_fragments_entry(json.loads(missing) if missing else ()),
     }
 
 
@@ -254,7 +261,7 @@ def link_entry(link: LinkRef) -> dict[str, Any]:
     return {
         "field": link.field,
         "role": link.role.value,
-        "url": link.url if link.url is not None else link.raw,
+        "url": link.shown_url if link.url is not None else link.raw,
         "line": link.line,
     }
 

@@ -70,9 +70,10 @@ from linkcheck.store.verdict_rows import (
 #      copies them instead of making ~100,000 of them again.
 #   (5) runs.state may be 'degraded': a finished run during which the network looked down
 #      (no new column, so no new version: older linkcheck reads it as not complete).
-#   6  results.drift (a content_drift's titles and scores) and results.page_title (an
-#      article page's name when it was found fine); url_state.first_title, the first such
-#      name, so drift is also judged against what the page said when it was fine.
+#   6  results.drift (a content_drift's titles and scores), results.page_title (an
+#      article page's name when it was found fine) and results.missing_fragments (JSON list);
+#      url_state.first_title, the first such name, so drift is also judged against what the
+#      page said when it was fine.
 SCHEMA_VERSION = 6
 
 SCHEMA = """
@@ -116,6 +117,7 @@ CREATE TABLE results (
     from_cache INTEGER NOT NULL DEFAULT 0,
     drift TEXT,                         -- JSON [page, record, score, first, score, against]
     page_title TEXT,                    -- an article page's name when found fine
+    missing_fragments TEXT,             -- JSON list or null (http.check_fragments)
     PRIMARY KEY (url, run_id)
 ) WITHOUT ROWID;
 CREATE INDEX results_run ON results (run_id);
@@ -224,7 +226,7 @@ def _migrate_2_to_3(db: sqlite3.Connection) -> None:
 
 
 _V6_COLUMNS = {
-    "results": ["drift TEXT", "page_title TEXT"],
+    "results": ["drift TEXT", "page_title TEXT", "missing_fragments TEXT"],
     "url_state": ["first_title TEXT"],
 }
 

@@ -30,6 +30,7 @@ COLUMNS = (
     "checked_at", "failure", "error", "redirects", "content_type", "content_length",
     "image_width", "image_height", "cache_fresh", "freshness_lifetime_s", "age_s", "expires",
     "cache_control", "cache_date", "issues", "attempts", "from_cache", "drift", "page_title",
+    "missing_fragments",
 )
 # fmt: on
 
@@ -95,6 +96,9 @@ def trusted(alias: str) -> str:
              AND json_type({a}.drift, '$[3]') IN ('text', 'null')
              AND json_type({a}.drift, '$[4]') IN ('integer', 'real', 'null')
              AND {a}.drift ->> 5 IN ('record', 'first_seen')))""",
+        f"""({a}.missing_fragments IS NULL OR (json_valid({a}.missing_fragments)
+             AND json_type({a}.missing_fragments) = 'array' AND NOT EXISTS (
+             SELECT 1 FROM json_each({a}.missing_fragments) j WHERE j.type != 'text')))""",
     ]
     return "(" + " AND ".join(parts) + ")"
 
@@ -144,6 +148,7 @@ def to_row(r: UrlResult) -> tuple[Any, ...]:
         cache.date if cache else None,
         json.dumps(list(r.issues)) if r.issues else None, r.attempts, int(r.from_cache),
         drift_text(r.drift), r.page_title,
+        json.dumps(list(r.missing_fragments)) if r.missing_fragments else None,
     )  # fmt: skip
 
 
@@ -173,7 +178,8 @@ def from_row(
     """
     (url, outcome, status, final_url, etag, last_modified, elapsed, checked, failure, error,
      redirects, content_type, length, width, height, fresh, lifetime, age, expires,
-     cache_control, cache_date, issues, attempts, cached, drift, page_title) = row  # fmt: skip
+     cache_control, cache_date, issues, attempts, cached, drift, page_title,
+     missing) = row  # fmt: skip
     if (
         fresh is None
         and lifetime is None
@@ -211,4 +217,5 @@ def from_row(
         parse_iso(checked),
         drift_value(drift),
         page_title,
+        tuple(json.loads(missing)) if missing else (),
     )

@@ -60,6 +60,8 @@ CREATE TABLE invalid (
 CREATE TABLE originals (url TEXT NOT NULL, record TEXT NOT NULL);
 CREATE TABLE titles (url TEXT NOT NULL, title TEXT NOT NULL);
 CREATE INDEX titles_url ON titles (url);
+CREATE TABLE fragments (url TEXT NOT NULL, fragment TEXT NOT NULL);
+CREATE INDEX fragments_url ON fragments (url);
 CREATE TABLE results (
     {verdict}, requests INTEGER, referrers INTEGER, PRIMARY KEY (url)) WITHOUT ROWID;
 CREATE TABLE twins (url TEXT PRIMARY KEY, twin TEXT NOT NULL) WITHOUT ROWID;
@@ -179,12 +181,13 @@ class WorkStore:
         file_links = []
         requested = []
         titles = []
+        fragments = []
         for parse in parses:
             if not parse.records:
                 continue
             self._files += 1
             stored.append((self._files, parse.source, parse.payload))
-            for key, field, role, raw, url, _, reason, request, title in parse.links:
+            for key, field, role, raw, url, _, reason, request, title, fragment in parse.links:
                 if url is None:
                     seen = invalid.setdefault(raw, [reason, 0])
                     seen[1] += 1
@@ -196,6 +199,8 @@ class WorkStore:
                     requested.append((url, request))
                 if title is not None:
                     titles.append((url, title))
+                if fragment is not None:
+                    fragments.append((url, fragment))
         with self.db:
             self.db.executemany("INSERT INTO files (seq, source, data) VALUES (?, ?, ?)", stored)
             # Appended as they come (cheap); grouped into unique URLs once by end_of_records.
@@ -207,6 +212,7 @@ class WorkStore:
             )
             self.db.executemany("INSERT INTO originals VALUES (?, ?)", originals)
             self.db.executemany("INSERT INTO titles VALUES (?, ?)", titles)
+            self.db.executemany("INSERT INTO fragments VALUES (?, ?)", fragments)
             # A masked URL's first password wins (credentials.py).
             self.db.executemany("INSERT OR IGNORE INTO requested VALUES (?, ?)", requested)
 
@@ -288,7 +294,9 @@ class WorkStore:
         while True:
             rows = self.db.execute(
                 "SELECT q.pos, u.url, u.roles, u.referrers, r.request_url, "
-                "(SELECT json_group_array(DISTINCT t.title) FROM titles t WHERE t.url = u.url) "
+                "(SELECT json_group_array(DISTINCT t.title) FROM titles t WHERE t.url = u.url), "
+                "(SELECT json_group_array(DISTINCT f.fragment) FROM fragments f "
+                "WHERE f.url = u.url) "
                 "FROM queue q "
                 "JOIN urls u ON u.url = q.url LEFT JOIN requested r ON r.url = u.url "
                 "WHERE q.pos > ? ORDER BY q.pos LIMIT ?",
@@ -296,9 +304,9 @@ class WorkStore:
             ).fetchall()
             if not rows:
                 return
-            for pos, url, roles, referrers, request, titles in rows:
+            for pos, url, roles, referrers, request, titles, fragments in rows:
                 last = pos
-                yield _check(url, roles, referrers, request, titles)
+                yield _check(url, roles, referrers, request, titles, fragments)
 
     # ------------------------------------------------------------ verdicts
 
@@ -505,11 +513,27 @@ def _last_of_each(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[UrlResult, in
 
 
 def _check(
-    url: str, roles: int, referrers: int, request: str | None = None, titles: str | None = None
+    url: str,
+    roles: int,
+    referrers: int,
+    request: str | None = None,
+    titles: str | None = None,
+    fragments: str | None = None,
 ) -> UrlCheck:
-    """A queued URL's check; ``titles`` is the JSON array of its articles' titles."""
-    found = tuple(json.loads(titles)) if titles and titles != "[]" else ()
-    return UrlCheck(url, _roles(roles), referrers, request_url=request, titles=found)
+    """A queued URL's check; ``titles`` and ``fragments`` are JSON arrays: its articles'
+    titles and its links' fragments."""
+    return UrlCheck(
+        url,
+        _roles(roles),
+        referrers,
+        request_url=request,
+        titles=_texts(titles),
+        fragments=_texts(fragments),
+    )
+
+
+def _texts(array: str | None) -> tuple[str, ...]:
+    return tuple(json.loads(array)) if array and array != "[]" else ()
 
 
 _ROLE_SETS: dict[int, frozenset[Role]] = {}

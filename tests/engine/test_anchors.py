@@ -9,7 +9,6 @@ from linkcheck.engine.anchors import (
     is_judged,
     missing_fragments,
     names_for,
-    split_fragment,
 )
 
 PAGE = (
@@ -19,13 +18,6 @@ PAGE = (
     b'<!-- <div id="commented"></div> -->\n'
     b"</body></html>\n"
 )
-
-
-def test_split_fragment() -> None:
-    assert split_fragment("https://x.example/p?q=1#sec") == ("https://x.example/p?q=1", "sec")
-    assert split_fragment("https://x.example/p#") == ("https://x.example/p", "")
-    assert split_fragment("https://x.example/p") == ("https://x.example/p", None)
-    assert split_fragment("https://x.example/p#a#b") == ("https://x.example/p", "a#b")
 
 
 @pytest.mark.parametrize(
