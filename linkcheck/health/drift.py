@@ -59,9 +59,20 @@ def normalise_title(text: str) -> str:
 
 
 def similarity(expected: str, page_name: str) -> float:
-    """0-100: how much of the page name (or it without a site prefix/suffix) is ``expected``."""
-    wanted = set(normalise_title(expected).split())
-    return max((_dice(wanted, set(c.split())) for c in _candidates(page_name)), default=0.0)
+    """0-100: how much of the page name (or it without a site prefix/suffix) is ``expected``.
+
+    A name cut with an ellipsis ("How Microsoft's Digital Transformation Group is…", as
+    og:title often is) is compared with as many first words of ``expected`` as it has.
+    """
+    words = normalise_title(expected).split()
+    wanted = set(words)
+    cut = page_name.rstrip().endswith(("…", "..."))
+    best = 0.0
+    for candidate in _candidates(page_name):
+        found = candidate.split()
+        against = set(words[: len(found)]) if cut else wanted
+        best = max(best, _dice(against, set(found)))
+    return best
 
 
 def _dice(a: set[str], b: set[str]) -> float:

@@ -86,3 +86,12 @@ def test_the_first_seen_title() -> None:
 )
 def test_not_judged(names: list[str | None], title: str | None) -> None:
     assert judge_drift(names, title) is None
+
+
+def test_a_name_cut_with_an_ellipsis_is_compared_with_the_titles_start() -> None:
+    title = (
+        "How Microsoft's Digital Transformation Group is conducting Monthly Business Reviews"
+        " using Microsoft Power Platform and Dynamics 365"
+    )
+    assert similarity(title, "How Microsoft’s Digital Transformation Group is conducting…") == 100
+    assert similarity(title, "How Microsoft’s Digital Transformation Group is conducting") < 60
