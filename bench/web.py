@@ -267,6 +267,11 @@ def make_app(
 
     async def stream_huge(request: web.Request) -> web.StreamResponse:
         is_image = request.path.endswith((".jpg", ".jpeg", ".png"))
+        # A small send buffer here, so what this server has written is what reached the
+        # client's socket (give or take 64 KiB), not what sits in this side's kernel.
+        sock = request.transport.get_extra_info("socket") if request.transport else None
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65_536)
         resp = web.StreamResponse(headers={"Content-Length": str(HUGE_BYTES)})
         resp.content_type = "image/jpeg" if is_image else "text/html"
         await resp.prepare(request)

@@ -181,6 +181,9 @@ class UrlCheck:
     # The status it answered last time (history): a HEAD that status would have re-asked
     # as GET (``http.head_reask``) is not sent again.
     last_status: int | None = None
+    # How it failed last time (a FailureKind value), when it did without an HTTP status:
+    # failing the same way again, it is not retried (``retrying.known_failing``).
+    last_failure: str | None = None
 
     @property
     def wants_body(self) -> bool:

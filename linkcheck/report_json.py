@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from linkcheck import __version__
+from linkcheck.host_policy import HostLimits
 from linkcheck.model import (
     CacheInfo,
     FailureKind,
@@ -47,6 +48,10 @@ class RunInfo:
     requests: int
     complete: bool = True
     skipped_files: int = 0
+    # Hosts whose request limit moved or that were paused (``host_limits_entry``).
+    host_limits: Sequence[Mapping[str, Any]] = ()
+    # The run deadline (http.run_deadline_s) passed: URLs left were reported unchecked.
+    deadline_reached: bool = False
 
 
 def make_summary(
@@ -95,10 +100,23 @@ def report_head(
             "finished_at": _iso(run.finished_at),
             "duration_s": round((run.finished_at - run.started_at).total_seconds(), 3),
             "config": dict(run.config),
+            "host_limits": [dict(h) for h in run.host_limits],
+            "deadline_reached": run.deadline_reached,
         },
         "summary": dict(summary),
         "changes": dict(changes) if changes is not None else None,
         "errors": [{"source": e.source, "line": e.line, "message": e.message} for e in errors],
+    }
+
+
+def host_limits_entry(host: str, limits: HostLimits) -> dict[str, Any]:
+    """One host's adaptive limit over the run: the lowest and highest number of requests
+    it was allowed in flight, and the seconds it was paused (its 429s' Retry-After)."""
+    return {
+        "host": host,
+        "limit_min": limits.lowest,
+        "limit_max": limits.highest,
+        "paused_s": round(limits.paused_s, 3),
     }
 
 

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import dataclasses
 import itertools
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,11 +30,11 @@ from linkcheck.assessment import Memory, assess_records
 from linkcheck.changes import FAILING, compute_changes, dead_streak
 from linkcheck.collect import collect_into
 from linkcheck.config import Config
-from linkcheck.fetch import fetch_all
+from linkcheck.fetch import EngineStats, fetch_all
 from linkcheck.history import HistoryStore, open_history
 from linkcheck.model import Fetched, Outcome, Role, UrlCheck, UrlResult
 from linkcheck.outcome import judge
-from linkcheck.report_json import RunInfo, url_entry_from_row
+from linkcheck.report_json import RunInfo, host_limits_entry, url_entry_from_row
 from linkcheck.report_rows import UrlRows, write_report_rows
 from linkcheck.report_source import StoredReport
 from linkcheck.reused_rows import ROWS_FORMAT, reused_url_rows, stage_page
@@ -103,6 +104,8 @@ async def _check(
     started: datetime,
     now: datetime | None,
 ) -> StoredReport:
+    engine = EngineStats()
+    deadline = run_deadline(config)
     with open_history(config.history) or contextlib.nullcontext() as store:
         run_id = store.start_run(started, config.digest()) if store else None
         read = collect_into(work, paths, config, store)
@@ -112,15 +115,13 @@ async def _check(
         # The reused verdicts' report rows are written while the requests are in flight:
         # that CPU work would otherwise wait for the network, or the network for it.
         staging = asyncio.create_task(stage_reused(work, url_rows, store)) if store else None
-        fetched = await fetch_checks(
-            _with_history(work.queued_checks(), store), total, work, config, store, progress
-        )
-        twins = https_twins(work, config) if fetched.complete else {}
+        checking = Checking(work, config, store, progress, deadline, engine)
+        fetched = await fetch_checks(_with_history(work.queued_checks(), store), total, checking)
+        # After the deadline no twin is asked: it would only be reported unchecked.
+        twins = https_twins(work, config) if fetched.complete and not engine.cut else {}
         work.set_twins(twins)
         twin_checks = [UrlCheck(t, frozenset({Role.OTHER})) for t in sorted(set(twins.values()))]
-        twin_fetched = await fetch_checks(
-            twin_checks, len(twin_checks), work, config, store, progress, "https twins"
-        )
+        twin_fetched = await fetch_checks(twin_checks, len(twin_checks), checking, "https twins")
         complete = fetched.complete and twin_fetched.complete
         await _finish(staging)
         finished = now or datetime.now(UTC)
@@ -132,6 +133,10 @@ async def _check(
             requests=fetched.requests + twin_fetched.requests,
             complete=complete,
             skipped_files=len(read.skipped_files),
+            host_limits=[
+                host_limits_entry(h, limits) for h, limits in sorted(engine.hosts.items())
+            ],
+            deadline_reached=engine.cut,
         )
         writing = _start_writing(store, run_id, work, finished) if complete else None
         try:
@@ -225,7 +230,10 @@ def _with_history(checks: Iterator[UrlCheck], store: HistoryStore | None) -> Ite
             if found is None:
                 yield item
             else:
-                yield dataclasses.replace(item, validators=found[0], last_status=found[1])
+                validators, status, failure = found
+                yield dataclasses.replace(
+                    item, validators=validators, last_status=status, last_failure=failure
+                )
 
 
 async def stage_reused(work: WorkStore, rows: UrlRows, store: HistoryStore) -> None:
@@ -280,14 +288,27 @@ class Fetching:
     complete: bool
 
 
+@dataclass(frozen=True)
+class Checking:
+    """What every fetch pass of a run shares: where verdicts go, the run's deadline, and
+    the engine's numbers for the report."""
+
+    work: WorkStore
+    config: Config
+    store: HistoryStore | None
+    progress: ProgressSink | None
+    deadline: float | None
+    engine: EngineStats
+
+
+def run_deadline(config: Config) -> float | None:
+    """When checking must stop (``time.monotonic()``), counted from the run's start."""
+    seconds = config.http.run_deadline_s
+    return time.monotonic() + seconds if seconds > 0 else None
+
+
 async def fetch_checks(
-    checks: Iterable[UrlCheck],
-    total: int,
-    work: WorkStore,
-    config: Config,
-    store: HistoryStore | None,
-    progress: ProgressSink | None,
-    what: str = "URLs",
+    checks: Iterable[UrlCheck], total: int, checking: Checking, what: str = "URLs"
 ) -> Fetching:
     """Fetch every check and judge each answer as it arrives, into ``work``; on cancellation
     keep what was judged.
@@ -295,6 +316,12 @@ async def fetch_checks(
     No body outlives its verdict, and no check outlives its answer: ``in_flight`` holds
     only what the engine has pulled and not yet answered.
     """
+    work, config, store, progress = (
+        checking.work,
+        checking.config,
+        checking.store,
+        checking.progress,
+    )
     accept = parse_accept(config.http.accept)
     in_flight: dict[str, UrlCheck] = {}
     not_modified: dict[str, tuple[Fetched, UrlCheck]] = {}
@@ -326,7 +353,15 @@ async def fetch_checks(
 
     complete = True
     try:
-        await fetch_all(pulled(), config, on_result=on_result, want_body=want, collect=False)
+        await fetch_all(
+            pulled(),
+            config,
+            on_result=on_result,
+            want_body=want,
+            collect=False,
+            deadline=checking.deadline,
+            engine=checking.engine,
+        )
     except asyncio.CancelledError:
         complete = False
     before = store.latest_results(list(not_modified)) if store and not_modified else {}

@@ -1,0 +1,108 @@
+"""How many requests one host gets at once, adapted to what the host says; pure logic.
+
+A host starts at ``per_host`` requests in flight. Two signals mean "too much":
+
+- **429** (the host is rate-limiting us): the limit halves and the whole host
+  pauses for what its ``Retry-After`` asks (capped), or an exponential back-off;
+- **a burst of failures across different URLs**: 503s, timeouts or resets from
+  at least ``BURST_URLS`` different URLs, making up at least half of the host's
+  last answers within ``WINDOW_S``: the limit halves (no pause).
+
+One URL that answers 503 for ever is not the host asking everyone to slow down:
+that URL alone is retried, with its own back-off. After successes the limit
+grows back by one per round of ``limit`` successes (additive increase), up to
+``per_host``.
+
+Every pause counts against the host's ``pause_budget_s``; once it is spent, the
+host is not paused again and its 429s are final answers (``exhausted``), so a
+host that keeps rate-limiting cannot stretch the run without bound.
+
+Time is passed in (``now``), so all of this is tested without a clock.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+# Answers a host's burst detection looks back over, at most, and for how long.
+WINDOW_ANSWERS = 16
+WINDOW_S = 5.0
+# Different URLs that must fail in the window before it counts as the host's trouble.
+BURST_URLS = 3
+
+
+@dataclass
+class HostLimits:
+    """One host's adaptive limit, its history (lowest, highest) and its pauses."""
+
+    per_host: int
+    pause_budget_s: float = 60.0
+    limit: float = 0.0
+    lowest: int = 0
+    highest: int = 0
+    paused_s: float = 0.0
+    paused_until: float = 0.0
+    throttled: int = 0
+    _answers: deque[tuple[float, str, bool]] = field(default_factory=deque)
+
+    def __post_init__(self) -> None:
+        self.per_host = max(1, self.per_host)
+        self.limit = float(self.per_host)
+        self.lowest = self.highest = self.per_host
+
+    @property
+    def slots(self) -> int:
+        """Requests the host may have in flight now."""
+        return max(1, int(self.limit))
+
+    @property
+    def exhausted(self) -> bool:
+        """The pause budget is spent: no more pauses, and a 429 is not retried."""
+        return self.paused_s >= self.pause_budget_s
+
+    def success(self, now: float, url: str) -> None:
+        """An answer that is not a sign of overload: one step of additive increase."""
+        self._remember(now, url, False)
+        if self.limit < self.per_host:
+            self.limit = min(float(self.per_host), self.limit + 1 / self.slots)
+            self.highest = max(self.highest, self.slots)
+
+    def failure(self, now: float, url: str) -> bool:
+        """A 503, timeout or reset of ``url``; True when it completes a burst (limit halved)."""
+        self._remember(now, url, True)
+        failing = [u for _, u, failed in self._answers if failed]
+        if len(set(failing)) < BURST_URLS or 2 * len(failing) < len(self._answers):
+            return False
+        self._answers.clear()  # one burst, one decrease
+        self._decrease()
+        return True
+
+    def rate_limited(self, now: float, asked_s: float) -> float:
+        """A 429: halve the limit and pause the host ``asked_s`` (within the budget).
+
+        Returns the seconds the host's pause was extended by (0 once the budget is spent).
+        """
+        self._decrease()
+        self.throttled += 1
+        return self.pause(now, asked_s)
+
+    def pause(self, now: float, seconds: float) -> float:
+        """Pause the host until ``now + seconds``, counting only the extension, within budget."""
+        start = max(now, self.paused_until)
+        extension = min(now + seconds - start, self.pause_budget_s - self.paused_s)
+        if extension <= 0:
+            return 0.0
+        self.paused_until = start + extension
+        self.paused_s += extension
+        return extension
+
+    def _decrease(self) -> None:
+        self.limit = max(1.0, float(self.slots // 2))
+        self.lowest = min(self.lowest, self.slots)
+
+    def _remember(self, now: float, url: str, failed: bool) -> None:
+        answers = self._answers
+        answers.append((now, url, failed))
+        while len(answers) > WINDOW_ANSWERS or (answers and answers[0][0] < now - WINDOW_S):
+            answers.popleft()
