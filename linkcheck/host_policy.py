@@ -2,11 +2,14 @@
 
 A host starts at ``per_host`` requests in flight. Two signals mean "too much":
 
-- **429** (the host is rate-limiting us): the limit halves and the whole host
-  pauses for what its ``Retry-After`` asks (capped), or an exponential back-off;
-- **a burst of failures across different URLs**: 503s, timeouts or resets from
-  at least ``BURST_URLS`` different URLs, making up at least half of the host's
-  last answers within ``WINDOW_S``: the limit halves (no pause).
+- **429** (the host is rate-limiting us): the whole host pauses for what its
+  ``Retry-After`` asks (capped), or an exponential back-off, and the limit halves,
+  once per pause: the answers to requests sent before the pause began are the
+  same signal, not a new one;
+- **a burst of failures across different URLs**: among the last
+  ``WINDOW_URLS`` URLs of the host answered within ``WINDOW_S``, at least
+  ``BURST_URLS`` whose latest answer was a 503, a timeout or a reset, and at
+  least half of them: the limit halves (no pause).
 
 One URL that answers 503 for ever is not the host asking everyone to slow down:
 that URL alone is retried, with its own back-off. After successes the limit
@@ -22,11 +25,12 @@ Time is passed in (``now``), so all of this is tested without a clock.
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
-# Answers a host's burst detection looks back over, at most, and for how long.
-WINDOW_ANSWERS = 16
+# URLs a host's burst detection looks back over, at most, and for how long. Counted by
+# URL, not by answer: the retries of one failing URL are that URL's trouble only.
+WINDOW_URLS = 16
 WINDOW_S = 5.0
 # Different URLs that must fail in the window before it counts as the host's trouble.
 BURST_URLS = 3
@@ -44,7 +48,10 @@ class HostLimits:
     paused_s: float = 0.0
     paused_until: float = 0.0
     throttled: int = 0
-    _answers: deque[tuple[float, str, bool]] = field(default_factory=deque)
+    # URL -> (when it last answered, whether that answer failed), oldest first.
+    _recent: OrderedDict[str, tuple[float, bool]] = field(default_factory=OrderedDict)
+    # URLs that have failed once already (only their first failure is evidence).
+    _failed: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.per_host = max(1, self.per_host)
@@ -69,21 +76,29 @@ class HostLimits:
             self.highest = max(self.highest, self.slots)
 
     def failure(self, now: float, url: str) -> bool:
-        """A 503, timeout or reset of ``url``; True when it completes a burst (limit halved)."""
-        self._remember(now, url, True)
-        failing = [u for _, u, failed in self._answers if failed]
-        if len(set(failing)) < BURST_URLS or 2 * len(failing) < len(self._answers):
+        """A 503, timeout or reset of ``url``; True when it completes a burst (limit halved).
+
+        A URL is evidence once: its retries failing again say nothing new about the host
+        (a few URLs that hang for ever would otherwise halve the limit at every round)."""
+        if url in self._failed:
             return False
-        self._answers.clear()  # one burst, one decrease
+        self._failed.add(url)
+        self._remember(now, url, True)
+        failing = sum(failed for _, failed in self._recent.values())
+        if failing < BURST_URLS or 2 * failing < len(self._recent):
+            return False
+        self._recent.clear()  # one burst, one decrease
         self._decrease()
         return True
 
     def rate_limited(self, now: float, asked_s: float) -> float:
-        """A 429: halve the limit and pause the host ``asked_s`` (within the budget).
+        """A 429: pause the host ``asked_s`` (within the budget), and halve the limit
+        unless the host was already paused.
 
         Returns the seconds the host's pause was extended by (0 once the budget is spent).
         """
-        self._decrease()
+        if now >= self.paused_until:
+            self._decrease()
         self.throttled += 1
         return self.pause(now, asked_s)
 
@@ -102,7 +117,8 @@ class HostLimits:
         self.lowest = min(self.lowest, self.slots)
 
     def _remember(self, now: float, url: str, failed: bool) -> None:
-        answers = self._answers
-        answers.append((now, url, failed))
-        while len(answers) > WINDOW_ANSWERS or (answers and answers[0][0] < now - WINDOW_S):
-            answers.popleft()
+        recent = self._recent
+        recent.pop(url, None)
+        recent[url] = (now, failed)
+        while len(recent) > WINDOW_URLS or next(iter(recent.values()))[0] < now - WINDOW_S:
+            recent.popitem(last=False)

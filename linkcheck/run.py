@@ -37,6 +37,7 @@ from linkcheck.outcome import judge
 from linkcheck.report_json import RunInfo, host_limits_entry, url_entry_from_row
 from linkcheck.report_rows import UrlRows, write_report_rows
 from linkcheck.report_source import StoredReport
+from linkcheck.report_view import host_of
 from linkcheck.reused_rows import ROWS_FORMAT, reused_url_rows, stage_page
 from linkcheck.sitefiles import check_site_file, is_site_url
 from linkcheck.status import parse_accept
@@ -119,9 +120,7 @@ async def _check(
         fetched = await fetch_checks(_with_history(work.queued_checks(), store), total, checking)
         # After the deadline no twin is asked: it would only be reported unchecked.
         twins = https_twins(work, config) if fetched.complete and not engine.cut else {}
-        work.set_twins(twins)
-        twin_checks = [UrlCheck(t, frozenset({Role.OTHER})) for t in sorted(set(twins.values()))]
-        twin_fetched = await fetch_checks(twin_checks, len(twin_checks), checking, "https twins")
+        twin_fetched = await ask_twins(twins, checking)
         complete = fetched.complete and twin_fetched.complete
         await _finish(staging)
         finished = now or datetime.now(UTC)
@@ -275,6 +274,27 @@ def https_twins(work: WorkStore, config: Config) -> dict[str, str]:
         if twin is not None and not work.has_result(twin):
             twins[url] = twin
     return twins
+
+
+async def ask_twins(twins: dict[str, str], checking: Checking) -> Fetching:
+    """Ask the https twins, one host at a time first: a host whose first twin does not
+    answer ok over https is not asked the others (an all-http host costs one TLS
+    handshake, not one per URL). Only the twins asked are recorded."""
+    by_host: dict[str, list[str]] = {}
+    for twin in sorted(set(twins.values())):
+        by_host.setdefault(host_of(twin), []).append(twin)
+    first = [urls[0] for urls in by_host.values()]
+    probed = await fetch_checks(_other(first), len(first), checking, "https twins")
+    working = {host_of(url) for url in checking.work.ok_urls("https://")}
+    rest = [url for host, urls in by_host.items() if host in working for url in urls[1:]]
+    asked = await fetch_checks(_other(rest), len(rest), checking, "https twins")
+    kept = set(first) | set(rest)
+    checking.work.set_twins({url: twin for url, twin in twins.items() if twin in kept})
+    return Fetching(probed.requests + asked.requests, probed.complete and asked.complete)
+
+
+def _other(urls: list[str]) -> list[UrlCheck]:
+    return [UrlCheck(url, frozenset({Role.OTHER})) for url in urls]
 
 
 # ---------------------------------------------------------------- fetching and judging

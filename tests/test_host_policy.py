@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from linkcheck.host_policy import BURST_URLS, WINDOW_S, HostLimits
+from linkcheck.host_policy import BURST_URLS, WINDOW_S, WINDOW_URLS, HostLimits
 
 
 def test_one_url_failing_for_ever_does_not_slow_the_host():
@@ -41,7 +41,7 @@ def test_failures_far_apart_are_no_burst():
 def test_limit_grows_back_one_per_round_of_successes():
     limits = HostLimits(per_host=8)
     limits.rate_limited(0.0, 1.0)
-    limits.rate_limited(0.0, 1.0)
+    limits.rate_limited(1.5, 1.0)
     assert limits.slots == 2 and limits.lowest == 2
     for _ in range(2):  # one round at 2 slots
         limits.success(10.0, "http://h/a")
@@ -55,8 +55,12 @@ def test_a_429_pauses_the_host_for_what_it_asked():
     limits = HostLimits(per_host=6, pause_budget_s=60)
     assert limits.rate_limited(100.0, 5.0) == 5.0
     assert limits.paused_until == 105.0 and limits.slots == 3
-    # Overlapping pauses count once: 2 s more, not 7.
+    # Overlapping pauses count once: 2 s more, not 7; and a 429 to a request sent before
+    # the pause is the same signal: the limit is not halved again.
     assert limits.rate_limited(102.0, 5.0) == 2.0 and limits.paused_s == 7.0
+    assert limits.slots == 3
+    limits.rate_limited(107.0, 1.0)
+    assert limits.slots == 1
 
 
 def test_pauses_stop_at_the_budget_and_then_429s_are_final():
@@ -75,3 +79,13 @@ def test_never_below_one_slot():
     for n in range(10):
         limits.failure(0.0, f"http://h/{n}")
     assert limits.slots == 1 and limits.lowest == 1
+
+
+def test_retries_of_one_failing_url_do_not_outweigh_the_others():
+    limits = HostLimits(per_host=8)
+    for n in range(WINDOW_URLS - 4):
+        limits.success(1.0, f"http://h/ok{n}")
+    for n in range(BURST_URLS):  # three failing URLs, each asked three times
+        for _ in range(3):
+            assert limits.failure(1.0, f"http://h/bad{n}") is False
+    assert limits.slots == 8
