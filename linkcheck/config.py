@@ -60,7 +60,7 @@ class HttpConfig:
     # unchecked (outcome timeout, "not checked: run deadline reached"). 0: no deadline.
     run_deadline_s: float = 0.0
     # Seconds one host may be paused over a run for its 429s; then its 429s are final.
-    host_pause_budget_s: float = 60.0
+    host_pause_budget_s: float = 30.0
     max_redirects: int = 10
     # Bytes read at most from a page / an image body (streamed, then closed).
     max_page_bytes: int = 262_144

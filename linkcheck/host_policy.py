@@ -41,7 +41,7 @@ class HostLimits:
     """One host's adaptive limit, its history (lowest, highest) and its pauses."""
 
     per_host: int
-    pause_budget_s: float = 60.0
+    pause_budget_s: float = 30.0
     limit: float = 0.0
     lowest: int = 0
     highest: int = 0

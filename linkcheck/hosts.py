@@ -40,7 +40,7 @@ FILL_STEP = 16
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
 # Seconds one host may be paused over a run (429s), unless the config says otherwise.
-DEFAULT_PAUSE_BUDGET_S = 60.0
+DEFAULT_PAUSE_BUDGET_S = 30.0
 
 
 class HostGate:
