@@ -14,7 +14,9 @@ A host starts at ``per_host`` requests in flight. Two signals mean "too much":
 One URL that answers 503 for ever is not the host asking everyone to slow down:
 that URL alone is retried, with its own back-off. After successes the limit
 grows back by one per round of ``limit`` successes (additive increase), up to
-``per_host``.
+``per_host``; and ``QUIET_S`` seconds without a new sign of overload restore it
+at once (a host whose last URLs are retries that hang has no successes to grow
+back on, and would finish them a few at a time).
 
 Every pause counts against the host's ``pause_budget_s``; once it is spent, the
 host is not paused again and its 429s are final answers (``exhausted``), so a
@@ -34,6 +36,8 @@ WINDOW_URLS = 16
 WINDOW_S = 5.0
 # Different URLs that must fail in the window before it counts as the host's trouble.
 BURST_URLS = 3
+# Seconds without a sign of overload after which a lowered limit is back at per_host.
+QUIET_S = 10.0
 
 
 @dataclass
@@ -48,6 +52,8 @@ class HostLimits:
     paused_s: float = 0.0
     paused_until: float = 0.0
     throttled: int = 0
+    # When the limit was last lowered.
+    lowered_at: float = 0.0
     # URL -> (when it last answered, whether that answer failed), oldest first.
     _recent: OrderedDict[str, tuple[float, bool]] = field(default_factory=OrderedDict)
     # URLs that have failed once already (only their first failure is evidence).
@@ -62,6 +68,14 @@ class HostLimits:
     def slots(self) -> int:
         """Requests the host may have in flight now."""
         return max(1, int(self.limit))
+
+    def slots_at(self, now: float) -> int:
+        """Requests the host may have in flight at ``now``: ``slots``, back at ``per_host``
+        once the host has been quiet for ``QUIET_S``."""
+        if self.limit < self.per_host and now - self.lowered_at >= QUIET_S:
+            self.limit = float(self.per_host)
+            self.highest = self.per_host
+        return self.slots
 
     @property
     def exhausted(self) -> bool:
@@ -88,7 +102,7 @@ class HostLimits:
         if failing < BURST_URLS or 2 * failing < len(self._recent):
             return False
         self._recent.clear()  # one burst, one decrease
-        self._decrease()
+        self._decrease(now)
         return True
 
     def rate_limited(self, now: float, asked_s: float) -> float:
@@ -98,7 +112,7 @@ class HostLimits:
         Returns the seconds the host's pause was extended by (0 once the budget is spent).
         """
         if now >= self.paused_until:
-            self._decrease()
+            self._decrease(now)
         self.throttled += 1
         return self.pause(now, asked_s)
 
@@ -112,9 +126,10 @@ class HostLimits:
         self.paused_s += extension
         return extension
 
-    def _decrease(self) -> None:
+    def _decrease(self, now: float) -> None:
         self.limit = max(1.0, float(self.slots // 2))
         self.lowest = min(self.lowest, self.slots)
+        self.lowered_at = now
 
     def _remember(self, now: float, url: str, failed: bool) -> None:
         recent = self._recent

@@ -68,7 +68,7 @@ class HostGate:
 
     @property
     def limit(self) -> int:
-        return self.limits.slots
+        return self.limits.slots_at(self._clock())
 
     @property
     def throttled(self) -> int:
@@ -80,7 +80,7 @@ class HostGate:
 
     @property
     def has_slot(self) -> bool:
-        return self.in_flight < self.limits.slots
+        return self.in_flight < self.limits.slots_at(self._clock())
 
     @property
     def backing_off(self) -> bool:

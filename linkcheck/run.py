@@ -271,9 +271,10 @@ def https_twins(work: WorkStore, config: Config) -> dict[str, str]:
     twins = {}
     for url in work.ok_urls("http://"):
         twin = recordchecks.https_twin(url)
-        if twin is not None and not work.has_result(twin):
+        if twin is not None:
             twins[url] = twin
-    return twins
+    known = work.with_results(twins.values())
+    return {url: twin for url, twin in twins.items() if twin not in known}
 
 
 async def ask_twins(twins: dict[str, str], checking: Checking) -> Fetching:

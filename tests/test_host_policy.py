@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from linkcheck.host_policy import BURST_URLS, WINDOW_S, WINDOW_URLS, HostLimits
+from linkcheck.host_policy import BURST_URLS, QUIET_S, WINDOW_S, WINDOW_URLS, HostLimits
 
 
 def test_one_url_failing_for_ever_does_not_slow_the_host():
@@ -89,3 +89,11 @@ def test_retries_of_one_failing_url_do_not_outweigh_the_others():
         for _ in range(3):
             assert limits.failure(1.0, f"http://h/bad{n}") is False
     assert limits.slots == 8
+
+
+def test_a_quiet_host_is_back_at_full_speed():
+    limits = HostLimits(per_host=8)
+    limits.rate_limited(100.0, 1.0)
+    limits.rate_limited(102.0, 1.0)
+    assert limits.slots_at(102.0 + QUIET_S - 0.1) == 2  # not quiet long enough
+    assert limits.slots_at(102.0 + QUIET_S) == 8 and limits.lowest == 2
