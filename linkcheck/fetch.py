@@ -3,10 +3,13 @@
 Layers, each owning one concern (as in httpx): ``fetch_all`` runs a fixed pool
 of workers fed by the per-host scheduler, which pulls the URLs lazily (a window
 of them at a time, so a generator over a million URLs costs a window's memory);
-``Client.fetch`` retries whole attempts through tenacity; ``_follow`` walks the
-redirect chain itself (every hop recorded, checked against the address policy,
-sent through its host's gate); ``_send`` is one request. aiohttp's exceptions
-are translated in one place, ``describe_exception``, most specific first.
+a worker makes one attempt (``Client.attempt``), then either delivers the answer
+or hands the URL back to the scheduler to come back after its wait
+(``Client.next_wait``), so a URL waiting to be retried holds no host slot;
+``_follow`` walks the redirect chain itself (every hop recorded, checked against
+the address policy, sent through its host's gate); ``_send`` is one request.
+aiohttp's exceptions are translated in one place, ``describe_exception``, most
+specific first.
 Nothing here raises for a bad URL: the worst a URL can do is become a
 ``Fetched`` with ``failure`` set.
 """
@@ -185,24 +188,6 @@ async def fetch_all(
             client.pool, admitted(), window or default_window(config), client.sleep
         )
 
-        async def worker() -> None:
-            while (item := await scheduler.take()) is not None:
-                gate, job = item
-                retried = False
-                try:
-                    fetched = await client.attempt(job, gate)
-                    wait = client.next_wait(job, fetched)
-                    if wait is None:
-                        deliver(job.index, fetched)
-                    else:
-                        job.last, job.waited_s = fetched, job.waited_s + wait
-                        retried = True
-                        timed_out = fetched.failure is FailureKind.TIMEOUT
-                        await scheduler.retry(gate, job, wait, behind=timed_out)
-                finally:
-                    if not retried:
-                        await scheduler.done(gate)
-
         workers = config.http.max_concurrency
         if isinstance(checks, Sized):
             workers = min(workers, len(checks))
@@ -211,7 +196,7 @@ async def fetch_all(
             async with asyncio.timeout_at(_loop_time(deadline)):
                 async with asyncio.TaskGroup() as group:
                     for _ in range(workers):
-                        group.create_task(worker())
+                        group.create_task(_work(scheduler, client, deliver))
         except TimeoutError:
             cut = True
         except BaseExceptionGroup as errors:
@@ -222,14 +207,44 @@ async def fetch_all(
         finally:
             rest = scheduler.close()
         if cut:
-            for job in list(open_jobs.values()):
-                deliver(job.index, job.last or _not_checked(job.check.url))
-            for job in rest:  # never pulled (the refused ones deliver themselves)
-                deliver(job.index, _not_checked(job.check.url))
+            _deliver_unchecked([*open_jobs.values()], rest, deliver)
         if engine is not None:
-            engine.hosts.update(client.pool.adapted())
-            engine.cut = engine.cut or cut
+            engine.add(client.pool.adapted(), cut)
     return [results[i] for i in sorted(results)]
+
+
+async def _work(
+    scheduler: Scheduler[_Job], client: Client, deliver: Callable[[int, Fetched], None]
+) -> None:
+    """One worker: take a URL whose host has a free slot, make one attempt, then deliver
+    the answer or give the slot back while the URL waits for its next attempt."""
+    while (item := await scheduler.take()) is not None:
+        gate, job = item
+        retried = False
+        try:
+            fetched = await client.attempt(job, gate)
+            wait = client.next_wait(job, fetched)
+            if wait is None:
+                deliver(job.index, fetched)
+            else:
+                job.last, job.waited_s = fetched, job.waited_s + wait
+                retried = True
+                timed_out = fetched.failure is FailureKind.TIMEOUT
+                await scheduler.retry(gate, job, wait, behind=timed_out)
+        finally:
+            if not retried:
+                await scheduler.done(gate)
+
+
+def _deliver_unchecked(
+    held: list[_Job], rest: Iterator[_Job], deliver: Callable[[int, Fetched], None]
+) -> None:
+    """The run deadline passed: the URLs in hand get their last answer, or ``not
+    checked``; so do the URLs never pulled (the refused ones deliver themselves)."""
+    for job in held:
+        deliver(job.index, job.last or _not_checked(job.check.url))
+    for job in rest:
+        deliver(job.index, _not_checked(job.check.url))
 
 
 @dataclass
@@ -239,6 +254,13 @@ class EngineStats:
 
     hosts: dict[str, HostLimits] = field(default_factory=dict)
     cut: bool = False
+
+    def add(self, hosts: dict[str, HostLimits], cut: bool) -> None:
+        """One fetch pass's numbers (the https twins are a second pass over the same hosts)."""
+        for name, limits in hosts.items():
+            known = self.hosts.get(name)
+            self.hosts[name] = limits if known is None else known.merged(limits)
+        self.cut = self.cut or cut
 
 
 DEADLINE_ERROR = "not checked: run deadline reached"

@@ -126,6 +126,14 @@ class HostLimits:
         self.paused_s += extension
         return extension
 
+    def merged(self, other: HostLimits) -> HostLimits:
+        """Both passes over a host as one: the lowest and highest limits, the pauses added."""
+        both = HostLimits(max(self.per_host, other.per_host), self.pause_budget_s)
+        both.lowest = min(self.lowest, other.lowest)
+        both.highest = max(self.highest, other.highest)
+        both.paused_s = self.paused_s + other.paused_s
+        return both
+
     def _decrease(self, now: float) -> None:
         self.limit = max(1.0, float(self.slots // 2))
         self.lowest = min(self.lowest, self.slots)

@@ -97,3 +97,12 @@ def test_a_quiet_host_is_back_at_full_speed():
     limits.rate_limited(102.0, 1.0)
     assert limits.slots_at(102.0 + QUIET_S - 0.1) == 2  # not quiet long enough
     assert limits.slots_at(102.0 + QUIET_S) == 8 and limits.lowest == 2
+
+
+def test_two_passes_over_a_host_merge():
+    first, second = HostLimits(per_host=8), HostLimits(per_host=8)
+    first.rate_limited(0.0, 2.0)
+    second.rate_limited(0.0, 3.0)
+    second.rate_limited(5.0, 1.0)
+    both = first.merged(second)
+    assert (both.lowest, both.highest, both.paused_s) == (2, 8, 6.0)
