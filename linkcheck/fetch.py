@@ -384,8 +384,8 @@ class Client:
         if not trail.started:
             trail.started = time.monotonic()
         fetched = await self._attempt(job.check, job.url, job.want_body, trail)
-        last = trail.gate or gate
-        last.answered(trail.url, _overloaded(fetched))
+        if fetched.status != 429:  # a 429 already paused its host, in _send
+            (trail.gate or gate).answered(trail.url, _overloaded(fetched))
         return fetched
 
     def next_wait(self, job: _Job, fetched: Fetched) -> float | None:
@@ -544,7 +544,7 @@ def _small_window_socket(addr_info: tuple[Any, ...]) -> socket.socket:
 
 def _overloaded(fetched: Fetched) -> bool:
     """An answer that may mean the host is overloaded (``host_policy``): a 502/503/504,
-    a timeout or a reset. A 429 is handled where it arrives (it pauses the host)."""
+    a timeout or a reset."""
     if fetched.failure is not None:
         return fetched.failure in (FailureKind.TIMEOUT, FailureKind.RESET)
     return fetched.status in (502, 503, 504)

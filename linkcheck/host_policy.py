@@ -55,9 +55,9 @@ class HostLimits:
     # When the limit was last lowered.
     lowered_at: float = 0.0
     # URL -> (when it last answered, whether that answer failed), oldest first.
-    _recent: OrderedDict[str, tuple[float, bool]] = field(default_factory=OrderedDict)
+    _recent: OrderedDict[str, tuple[float, bool]] = field(default_factory=OrderedDict, repr=False)
     # URLs that have failed once already (only their first failure is evidence).
-    _failed: set[str] = field(default_factory=set)
+    _failed: set[str] = field(default_factory=set, repr=False)
 
     def __post_init__(self) -> None:
         self.per_host = max(1, self.per_host)

@@ -239,3 +239,16 @@ def test_run_deadline_reports_what_is_left_unchecked(site: Host, tmp_path: Path)
     assert report["run"]["deadline_reached"] is True and report["summary"]["records"] == 1
     assert code == 0  # a timeout is not in fail_on, and nothing is flagged for it
     assert report["records"][0]["unpublish"] is False
+
+
+def test_a_url_failing_as_on_the_last_run_is_asked_once(site: Host, tmp_path: Path) -> None:
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "busy.md").write_text(
+        f'---\ntitle: "Busy"\noriginalUrl: "{site.url("/busy?k=known")}"\npublished: true\n---\n'
+    )
+    attempts = []
+    for _ in range(2):  # the same history store: the second run knows the 503
+        _, report = run_cli(["check", str(folder)], tmp_path)  # 2 attempts at most
+        attempts.append(report["urls"][0]["attempts"])
+    assert attempts == [2, 1]
