@@ -261,13 +261,19 @@ def prepare(args: argparse.Namespace, workdir: Path) -> tuple[Path, Path, NoisyW
     bound, failing = lower_bound(urls, noisy, args)
     print(
         f"{args.records} records -> {len(urls)} unique URLs on {len(addresses)} hosts, "
-        f"mix {args.mix} (noisy: {len(noisy_hosts) if noisy is not None else 'all'}), "
+        f"mix {args.mix}{noisy_label(args.mix, noisy_hosts)}, "
         f"{failing} failing by plan; lower bound {bound:.2f} s (concurrency "
         f"{args.concurrency}, per host {args.per_host}, timeout {args.timeout_s:g} s, "
         f"{args.attempts} attempts)",
         flush=True,
     )
     return records, urls_file, web, bound, failing
+
+
+def noisy_label(mix: str, noisy_hosts: list[str]) -> str:
+    if mix == "clean":
+        return ""
+    return f" (noisy hosts: {len(noisy_hosts) or 'all'})"
 
 
 def linked_urls(records: Path, workdir: Path) -> list[str]:

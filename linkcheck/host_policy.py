@@ -3,9 +3,11 @@
 A host starts at ``per_host`` requests in flight. Two signals mean "too much":
 
 - **429** (the host is rate-limiting us): the whole host pauses for what its
-  ``Retry-After`` asks (capped), or an exponential back-off, and the limit halves,
-  once per pause: the answers to requests sent before the pause began are the
-  same signal, not a new one;
+  ``Retry-After`` asks (capped). A 429 without ``Retry-After`` says "too much"
+  without saying how long: the host pauses for an exponential back-off and its
+  limit halves, once per pause (the answers to requests sent before the pause
+  began are the same signal, not a new one). With ``Retry-After`` the host has
+  said what it wants, and the pause is it: the limit stays;
 - **a burst of failures across different URLs**: among the last
   ``WINDOW_URLS`` URLs of the host answered within ``WINDOW_S``, at least
   ``BURST_URLS`` whose latest answer was a 503, a timeout or a reset, and at
@@ -105,13 +107,13 @@ class HostLimits:
         self._decrease(now)
         return True
 
-    def rate_limited(self, now: float, asked_s: float) -> float:
-        """A 429: pause the host ``asked_s`` (within the budget), and halve the limit
-        unless the host was already paused.
+    def rate_limited(self, now: float, asked_s: float, said: bool = False) -> float:
+        """A 429: pause the host ``asked_s`` (within the budget); unless the host ``said``
+        how long (Retry-After) or was already paused, halve the limit too.
 
         Returns the seconds the host's pause was extended by (0 once the budget is spent).
         """
-        if now >= self.paused_until:
+        if not said and now >= self.paused_until:
             self._decrease(now)
         self.throttled += 1
         return self.pause(now, asked_s)

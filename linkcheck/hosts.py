@@ -113,10 +113,10 @@ class HostGate:
         if start > now:
             await self._sleep(start - now)
 
-    def throttle(self, delay_s: float) -> None:
-        """The host rate-limited us (429): pause it ``delay_s`` (within its budget), halve
-        its limit."""
-        self.limits.rate_limited(self._clock(), delay_s)
+    def throttle(self, delay_s: float, said: bool = False) -> None:
+        """The host rate-limited us (429): pause it ``delay_s`` (within its budget); halve
+        its limit unless it ``said`` how long to wait (Retry-After)."""
+        self.limits.rate_limited(self._clock(), delay_s, said)
 
     def answered(self, url: str, overloaded: bool) -> None:
         """One answer of this host: a sign of overload (503, timeout, reset) or not."""

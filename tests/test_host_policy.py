@@ -106,3 +106,9 @@ def test_two_passes_over_a_host_merge():
     second.rate_limited(5.0, 1.0)
     both = first.merged(second)
     assert (both.lowest, both.highest, both.paused_s) == (2, 8, 6.0)
+
+
+def test_a_429_that_says_how_long_pauses_without_lowering_the_limit():
+    limits = HostLimits(per_host=8)
+    assert limits.rate_limited(0.0, 5.0, said=True) == 5.0
+    assert limits.slots == 8 and limits.lowest == 8 and limits.paused_until == 5.0
