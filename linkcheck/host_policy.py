@@ -10,8 +10,10 @@ A host starts at ``per_host`` requests in flight. Two signals mean "too much":
   said what it wants, and the pause is it: the limit stays;
 - **a burst of failures across different URLs**: among the last
   ``WINDOW_URLS`` URLs of the host answered within ``WINDOW_S``, at least
-  ``BURST_URLS`` whose latest answer was a 503, a timeout or a reset, and at
-  least half of them: the limit halves (no pause).
+  ``BURST_URLS`` (half the window) whose first failure was a 503, a timeout or a
+  reset, and at least half of those answered: the limit halves (no pause). A few
+  failing URLs near the end of a host's queue, when few others answer, are not
+  a burst.
 
 One URL that answers 503 for ever is not the host asking everyone to slow down:
 that URL alone is retried, with its own back-off. After successes the limit
@@ -37,7 +39,7 @@ from dataclasses import dataclass, field
 WINDOW_URLS = 16
 WINDOW_S = 5.0
 # Different URLs that must fail in the window before it counts as the host's trouble.
-BURST_URLS = 3
+BURST_URLS = WINDOW_URLS // 2
 # Seconds without a sign of overload after which a lowered limit is back at per_host.
 QUIET_S = 10.0
 

@@ -24,9 +24,18 @@ def test_a_burst_across_different_urls_halves_the_limit_once():
 
 def test_failures_that_are_a_small_share_of_the_answers_are_no_burst():
     limits = HostLimits(per_host=8)
-    for n in range(12):
-        limits.success(1.0, f"http://h/ok{n}")
-    for n in range(BURST_URLS):
+    for n in range(60):  # one URL in four fails
+        if n % 4:
+            limits.success(1.0, f"http://h/ok{n}")
+        else:
+            assert limits.failure(1.0, f"http://h/bad{n}") is False
+    assert limits.slots == 8
+
+
+def test_a_few_failures_when_few_others_answer_are_no_burst():
+    limits = HostLimits(per_host=8)
+    limits.success(1.0, "http://h/ok")
+    for n in range(BURST_URLS - 1):  # the end of a host's queue: its last, failing URLs
         assert limits.failure(1.0, f"http://h/bad{n}") is False
     assert limits.slots == 8
 
@@ -81,11 +90,11 @@ def test_never_below_one_slot():
     assert limits.slots == 1 and limits.lowest == 1
 
 
-def test_retries_of_one_failing_url_do_not_outweigh_the_others():
+def test_retries_of_failing_urls_do_not_outweigh_the_others():
     limits = HostLimits(per_host=8)
-    for n in range(WINDOW_URLS - 4):
+    for n in range(WINDOW_URLS - BURST_URLS + 2):
         limits.success(1.0, f"http://h/ok{n}")
-    for n in range(BURST_URLS):  # three failing URLs, each asked three times
+    for n in range(BURST_URLS - 2):  # a few failing URLs, each asked three times
         for _ in range(3):
             assert limits.failure(1.0, f"http://h/bad{n}") is False
     assert limits.slots == 8
