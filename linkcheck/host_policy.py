@@ -31,7 +31,7 @@ Time is passed in (``now``), so all of this is tested without a clock.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import deque
 from dataclasses import dataclass, field
 
 # URLs a host's burst detection looks back over, at most, and for how long. Counted by
@@ -58,8 +58,11 @@ class HostLimits:
     throttled: int = 0
     # When the limit was last lowered.
     lowered_at: float = 0.0
-    # URL -> (when it last answered, whether that answer failed), oldest first.
-    _recent: OrderedDict[str, tuple[float, bool]] = field(default_factory=OrderedDict, repr=False)
+    # The host's last answers, oldest first: (when, whether it was a URL's first failure).
+    # A URL's retries add no failure (``_failed``), so the window counts URLs that fail.
+    _recent: deque[tuple[float, bool]] = field(
+        default_factory=lambda: deque(maxlen=WINDOW_URLS), repr=False
+    )
     # URLs that have failed once already (only their first failure is evidence).
     _failed: set[str] = field(default_factory=set, repr=False)
 
@@ -72,6 +75,10 @@ class HostLimits:
     def slots(self) -> int:
         """Requests the host may have in flight now."""
         return max(1, int(self.limit))
+
+    @property
+    def lowered(self) -> bool:
+        return self.limit < self.per_host
 
     def slots_at(self, now: float) -> int:
         """Requests the host may have in flight at ``now``: ``slots``, back at ``per_host``
@@ -88,7 +95,7 @@ class HostLimits:
 
     def success(self, now: float, url: str) -> None:
         """An answer that is not a sign of overload: one step of additive increase."""
-        self._remember(now, url, False)
+        self._remember(now, False)
         if self.limit < self.per_host:
             self.limit = min(float(self.per_host), self.limit + 1 / self.slots)
             self.highest = max(self.highest, self.slots)
@@ -101,8 +108,8 @@ class HostLimits:
         if url in self._failed:
             return False
         self._failed.add(url)
-        self._remember(now, url, True)
-        failing = sum(failed for _, failed in self._recent.values())
+        self._remember(now, True)
+        failing = sum(failed for _, failed in self._recent)
         if failing < BURST_URLS or 2 * failing < len(self._recent):
             return False
         self._recent.clear()  # one burst, one decrease
@@ -143,9 +150,8 @@ class HostLimits:
         self.lowest = min(self.lowest, self.slots)
         self.lowered_at = now
 
-    def _remember(self, now: float, url: str, failed: bool) -> None:
+    def _remember(self, now: float, failed: bool) -> None:
         recent = self._recent
-        recent.pop(url, None)
-        recent[url] = (now, failed)
-        while len(recent) > WINDOW_URLS or next(iter(recent.values()))[0] < now - WINDOW_S:
-            recent.popitem(last=False)
+        recent.append((now, failed))  # the deque drops the oldest beyond WINDOW_URLS
+        while recent[0][0] < now - WINDOW_S:
+            recent.popleft()

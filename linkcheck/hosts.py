@@ -68,7 +68,8 @@ class HostGate:
 
     @property
     def limit(self) -> int:
-        return self.limits.slots_at(self._clock())
+        limits = self.limits
+        return limits.slots_at(self._clock()) if limits.lowered else limits.per_host
 
     @property
     def throttled(self) -> int:
@@ -80,7 +81,11 @@ class HostGate:
 
     @property
     def has_slot(self) -> bool:
-        return self.in_flight < self.limits.slots_at(self._clock())
+        # Asked at every scheduling step: the clock only when the limit was lowered.
+        limits = self.limits
+        if not limits.lowered:
+            return self.in_flight < limits.per_host
+        return self.in_flight < limits.slots_at(self._clock())
 
     @property
     def backing_off(self) -> bool:

@@ -285,13 +285,24 @@ async def ask_twins(twins: dict[str, str], checking: Checking) -> Fetching:
     for twin in sorted(set(twins.values())):
         by_host.setdefault(host_of(twin), []).append(twin)
     first = [urls[0] for urls in by_host.values()]
-    probed = await fetch_checks(_other(first), len(first), checking, "https twins")
+    probing = dataclasses.replace(checking, config=_probing(checking.config))
+    probed = await fetch_checks(_other(first), len(first), probing, "https twins")
     working = {host_of(url) for url in checking.work.ok_urls("https://")}
     rest = [url for host, urls in by_host.items() if host in working for url in urls[1:]]
     asked = await fetch_checks(_other(rest), len(rest), checking, "https twins")
     kept = set(first) | set(rest)
     checking.work.set_twins({url: twin for url, twin in twins.items() if twin in kept})
     return Fetching(probed.requests + asked.requests, probed.complete and asked.complete)
+
+
+# One https twin per host, many hosts failing their TLS handshake: each handshake holds a
+# 256 KiB buffer (asyncio's), so the first pass keeps fewer in flight.
+PROBE_CONCURRENCY = 32
+
+
+def _probing(config: Config) -> Config:
+    limit = min(config.http.max_concurrency, PROBE_CONCURRENCY)
+    return dataclasses.replace(config, http=dataclasses.replace(config.http, max_concurrency=limit))
 
 
 def _other(urls: list[str]) -> list[UrlCheck]:
