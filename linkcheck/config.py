@@ -62,13 +62,19 @@ class HttpConfig:
     read_timeout_s: float = 20.0
     # Bound on one request, all hops and body reading included.
     request_timeout_s: float = 30.0
+    # Checking stops this long after the run starts; what is left is reported
+    # unchecked (outcome timeout, "not checked: run deadline reached"). 0: no deadline.
+    run_deadline_s: float = 0.0
+    # Seconds one host may be paused over a run for its 429s; then its 429s are final.
+    host_pause_budget_s: float = 30.0
     max_redirects: int = 10
     # Bytes read at most from a page / an image body (streamed, then closed).
     max_page_bytes: int = 262_144
     max_image_bytes: int = 65_536
     # Null means "linkcheck/<version> (+https://github.com/linkcheck/linkcheck)".
     user_agent: str | None = None
-    # Extra request headers by host regex: {"^api\\.example\\.com$": {"Authorization": "..."}}.
+    # Extra request headers by host regex, matched against the whole host name:
+    # {"api\\.example\\.com": {"Authorization": "..."}}.
     headers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     # Status codes that count as ok, lychee-style: "200..=299,429".
     accept: str = "200..=299"

@@ -181,6 +181,9 @@ class UrlCheck:
     last_status: int | None = None
     # What to send when ``url`` has its credentials masked (credentials.py): never shown.
     request_url: str | None = field(default=None, repr=False)
+    # How it failed last time (a FailureKind value), when it did without an HTTP status:
+    # failing the same way again, it is not retried (``retrying.known_failing``).
+    last_failure: str | None = None
 
     @property
     def wants_body(self) -> bool:

@@ -621,20 +621,25 @@ class HistoryStore:
 
     def validators(self, urls: Iterable[str]) -> dict[str, Validators]:
         """The latest ETag / Last-Modified of each URL, for If-None-Match / If-Modified-Since."""
-        return {url: found for url, (found, _) in self.last_answers(urls).items() if found}
+        return {url: found for url, (found, _, _) in self.last_answers(urls).items() if found}
 
-    def last_answers(self, urls: Iterable[str]) -> dict[str, tuple[Validators | None, int | None]]:
-        """Each URL's latest validators (``validators``) and HTTP status, where known."""
+    def last_answers(
+        self, urls: Iterable[str]
+    ) -> dict[str, tuple[Validators | None, int | None, str | None]]:
+        """Each URL's latest validators (``validators``), HTTP status and transport failure
+        (a failure without any attempt, such as a URL the run deadline left unchecked, is
+        no answer: None), where known."""
         query = (
-            "SELECT r.url, r.etag, r.last_modified, r.status FROM temp.wanted w "
+            "SELECT r.url, r.etag, r.last_modified, r.status, "
+            "CASE WHEN r.attempts > 0 THEN r.failure END FROM temp.wanted w "
             "CROSS JOIN url_state s ON s.url = w.url "
             f"CROSS JOIN results r ON r.url = s.url AND r.run_id = s.last_run_id WHERE {_TRUSTED}"
         )
         with self._wanted(urls):
             rows = self.db.execute(query).fetchall()
         return {
-            url: (Validators(etag, modified) if etag or modified else None, status)
-            for url, etag, modified, status in rows
+            url: (Validators(etag, modified) if etag or modified else None, status, failure)
+            for url, etag, modified, status, failure in rows
         }
 
     def first_seen(self, urls: Iterable[str]) -> dict[str, FirstSeen]:

@@ -357,6 +357,11 @@ class WorkStore:
         row = self.db.execute("SELECT 1 FROM results WHERE url = ?", (url,)).fetchone()
         return row is not None
 
+    def with_results(self, urls: Iterable[str]) -> set[str]:
+        """Those of ``urls`` that have a verdict (one query per page, not one per URL)."""
+        self.flush()
+        return {row[0] for row in self._lookup("SELECT url FROM results", "url", urls)}
+
     def ok_urls(self, prefix: str) -> Iterator[str]:
         """URLs whose verdict is ``ok`` and that start with ``prefix`` (for https twins)."""
         self.flush()
