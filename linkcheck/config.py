@@ -27,6 +27,7 @@ import yaml
 from linkcheck import __version__
 from linkcheck.errors import ConfigError
 from linkcheck.model import Outcome
+from linkcheck.specs import parse_accept, parse_resolve, parse_statuses
 
 DEFAULT_CONFIG_FILE = "config.yaml"
 
@@ -61,6 +62,11 @@ class HttpConfig:
     read_timeout_s: float = 20.0
     # Bound on one request, all hops and body reading included.
     request_timeout_s: float = 30.0
+    # Checking stops this long after the run starts; what is left is reported
+    # unchecked (outcome timeout, "not checked: run deadline reached"). 0: no deadline.
+    run_deadline_s: float = 0.0
+    # Seconds one host may be paused over a run for its 429s; then its 429s are final.
+    host_pause_budget_s: float = 30.0
     max_redirects: int = 10
     # Bytes read at most from a page / an image body (streamed, then closed).
     max_page_bytes: int = 262_144
@@ -69,7 +75,8 @@ class HttpConfig:
     check_fragments: bool = False
     # Null means "linkcheck/<version> (+https://github.com/linkcheck/linkcheck)".
     user_agent: str | None = None
-    # Extra request headers by host regex: {"^api\\.example\\.com$": {"Authorization": "..."}}.
+    # Extra request headers by host regex, matched against the whole host name:
+    # {"api\\.example\\.com": {"Authorization": "..."}}.
     headers: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     # Status codes that count as ok, lychee-style: "200..=299,429".
     accept: str = "200..=299"
@@ -553,9 +560,6 @@ def _check_patterns(config: Config, where: _Where) -> None:
                 re.compile(pattern)
             except re.error as exc:
                 raise ConfigError(f"{where(key)}: {key}: bad regex {pattern!r}: {exc}") from None
-    from linkcheck.engine.resolve import parse_resolve
-    from linkcheck.engine.status import parse_accept, parse_statuses  # late: no import cycle
-
     try:
         parse_accept(config.http.accept)
     except ValueError as exc:

@@ -204,6 +204,9 @@ class UrlCheck:
     first_title: str | None = None
     # The fragments its links carry (judged with ``http.check_fragments``).
     fragments: tuple[str, ...] = ()
+    # How it failed last time (a FailureKind value), when it did without an HTTP status:
+    # failing the same way again, it is not retried (``retrying.known_failing``).
+    last_failure: str | None = None
 
     @property
     def wants_body(self) -> bool:

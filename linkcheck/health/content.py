@@ -23,9 +23,9 @@ from urllib.parse import urlsplit
 
 from linkcheck.config import ContentConfig
 from linkcheck.engine import images
-from linkcheck.health.amp import origin_of_cache_url
 from linkcheck.health.freshness import cache_info, parse_http_date
 from linkcheck.health.identity import confirmed_title, identity_issues
+from linkcheck.inputs.amp import origin_of_cache_url
 from linkcheck.model import CacheInfo, Drift, Fetched, Role, UrlCheck, UrlResult
 
 SOFT_404 = "soft_404"
@@ -253,7 +253,13 @@ def want_body(check: UrlCheck, config: ContentConfig) -> bool:
     return any(r.is_image for r in check.roles) and (config.image_size or config.content_type)
 
 
-def enough_bytes(check: UrlCheck, body: bytes, config: ContentConfig | None = None) -> bool:
+_H1_CLOSE = re.compile(rb"</h1", re.IGNORECASE)
+_HEAD_CLOSE = re.compile(rb"</head", re.IGNORECASE)
+
+
+def enough_bytes(
+    check: UrlCheck, body: bytes | bytearray, config: ContentConfig | None = None
+) -> bool:
     """Whether the body read so far answers every content check, so reading can stop early.
 
     Images stop once their size is known (or they are plainly not an image);
@@ -261,10 +267,10 @@ def enough_bytes(check: UrlCheck, body: bytes, config: ContentConfig | None = No
     """
     config = config or ContentConfig()
     if _is_article(check):
-        lower = body.lower()
-        if config.soft_404 and b"</h1" not in lower:
+        # Searched without a lower-cased copy of the body (called at every read step).
+        if config.soft_404 and _H1_CLOSE.search(body) is None:
             return False
-        if Role.AMP in check.roles and config.amp and b"</head" not in lower:
+        if Role.AMP in check.roles and config.amp and _HEAD_CLOSE.search(body) is None:
             return False
         return bool(body)
     if any(r.is_image for r in check.roles):

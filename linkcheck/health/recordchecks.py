@@ -11,51 +11,26 @@ and passed in as mappings, so each record is judged alone.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from linkcheck.config import ContentConfig
-from linkcheck.health.amp import amp_cache_url
 from linkcheck.health.freshness import parse_http_date
-from linkcheck.model import Finding, LinkRef, Outcome, Record, Role, UrlResult
+from linkcheck.inputs.lint import (
+    RecordOnly,
+    amp_pairs,
+    as_int,
+    cdn_amp_mismatches,
+    record_only_findings,
+)
+from linkcheck.model import Finding, LinkRef, Outcome, Record, UrlResult
 
-TEXT_FIELDS = ("title", "excerpt", "description", "summary")
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-@dataclass(frozen=True)
-class RecordOnly:
-    """The findings that depend on the record alone, every check on: kept in the parse cache.
-
-    A re-run over unchanged files reads them with the parsed records instead of checking
-    again (building and comparing AMP cache URLs took ~5% of a re-run); ``record_findings``
-    keeps those the config asks for, in its usual order.
-    """
-
-    invalid_url: tuple[Finding, ...] = ()
-    missing_field: tuple[Finding, ...] = ()
-    mojibake: tuple[Finding, ...] = ()
-    # By the field of the cdnAmpWebUrl that does not match.
-    cdn_amp_mismatch: Mapping[str, Finding] = field(default_factory=dict)
-
-
-def record_only_findings(record: Record, links: Sequence[LinkRef]) -> RecordOnly:
-    return RecordOnly(
-        invalid_url=tuple(
-            Finding("invalid_url", link.field, link.invalid_reason or "not a checkable URL")
-            for link in links
-            if link.url is None
-        ),
-        missing_field=tuple(missing_fields(record)),
-        mojibake=tuple(mojibake_findings(record)),
-        cdn_amp_mismatch=cdn_amp_mismatches(links),
-    )
 
 
 @dataclass(frozen=True)
@@ -140,7 +115,7 @@ def declared_size(fields: Mapping[str, Any], url_field: str) -> tuple[int, int] 
     parent = lookup(fields, url_field.rpartition(".")[0]) if "." in url_field else fields
     if not isinstance(parent, Mapping):
         return None
-    width, height = _as_int(parent.get("width")), _as_int(parent.get("height"))
+    width, height = as_int(parent.get("width")), as_int(parent.get("height"))
     if width is None or height is None:
         return None
     return width, height
@@ -206,7 +181,7 @@ def cdn_amp_findings(
     if mismatches is None:
         mismatches = cdn_amp_mismatches(links)
     found = []
-    for amp, cdn in _amp_pairs(links):
+    for amp, cdn in amp_pairs(links):
         if cdn.field in mismatches:
             found.append(mismatches[cdn.field])
             continue
@@ -214,30 +189,6 @@ def cdn_amp_findings(
         if stale:
             found.append(Finding("cdn_stale", cdn.field, stale))
     return found
-
-
-def cdn_amp_mismatches(links: Sequence[LinkRef]) -> dict[str, Finding]:
-    """A ``cdn_amp_mismatch`` by cdnAmpWebUrl field, where it is not ampWebUrl's cache URL."""
-    found = {}
-    for amp, cdn in _amp_pairs(links):
-        expected = _cache_url_or_none(amp.raw) or _cache_url_or_none(amp.url)
-        if expected is not None and not _same_url(expected, cdn.raw, cdn.url):
-            message = f"expected {expected} (from {amp.field})"
-            found[cdn.field] = Finding("cdn_amp_mismatch", cdn.field, message)
-    return found
-
-
-def _amp_pairs(links: Sequence[LinkRef]) -> Iterable[tuple[LinkRef, LinkRef]]:
-    """(ampWebUrl, cdnAmpWebUrl) links of each scope (the record, related[N]) having both."""
-    by_scope: dict[str, dict[Role, LinkRef]] = {}
-    for link in links:
-        if link.role in (Role.AMP, Role.CDN_AMP):
-            scope = link.field.rpartition(".")[0]
-            by_scope.setdefault(scope, {})[link.role] = link
-    for pair in by_scope.values():
-        amp, cdn = pair.get(Role.AMP), pair.get(Role.CDN_AMP)
-        if amp is not None and cdn is not None and amp.url is not None and cdn.url is not None:
-            yield amp, cdn
 
 
 def cdn_stale_message(origin: UrlResult | None, copy: UrlResult | None) -> str | None:
@@ -274,44 +225,6 @@ def copy_as_of(copy: UrlResult) -> datetime | None:
 
 
 # ---------------------------------------------------------------- text
-
-
-def mojibake_findings(record: Record) -> list[Finding]:
-    """Text fields (title, excerpt, and those of related[N]) whose encoding is broken."""
-    found = []
-    for path, text in text_fields(record.fields):
-        if text.isascii():
-            continue  # ftfy returns ASCII text unchanged; most text is ASCII, and ftfy is slow
-        import ftfy  # here: its import costs 30 ms, and a run over ASCII text never needs it
-
-        fixed = ftfy.fix_encoding(text)
-        if fixed != text:
-            found.append(Finding("mojibake", path, f"broken encoding: {_show_fix(text, fixed)}"))
-    return found
-
-
-def text_fields(fields: Mapping[str, Any]) -> Iterable[tuple[str, str]]:
-    for name in TEXT_FIELDS:
-        if isinstance(fields.get(name), str):
-            yield name, fields[name]
-    related = fields.get("related")
-    if isinstance(related, list):
-        for index, item in enumerate(related):
-            if isinstance(item, Mapping):
-                for name in TEXT_FIELDS:
-                    if isinstance(item.get(name), str):
-                        yield f"related[{index}].{name}", item[name]
-
-
-def _show_fix(text: str, fixed: str) -> str:
-    """The changed words only: '"nationâ€™s" should read "nation’s"'."""
-    before, after = text.split(" "), fixed.split(" ")
-    pairs = []
-    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag != "equal":
-            pairs.append(f'"{" ".join(before[i1:i2])}" should read "{" ".join(after[j1:j2])}"')
-    return "; ".join(pairs[:3]) or f'should read "{fixed}"'
 
 
 # ---------------------------------------------------------------- links
@@ -368,37 +281,6 @@ def duplicate_findings(
     return found
 
 
-def missing_fields(record: Record) -> list[Finding]:
-    """A published article without its links; an image without its declared size."""
-    fields = record.fields
-    found = []
-    if record.published is True and fields.get("type") == "article":
-        for name in ("originalUrl", "webUrl"):
-            if not fields.get(name):
-                found.append(Finding("missing_field", name, f"a published article needs {name}"))
-    for path, image in _images(fields):
-        missing = [k for k in ("width", "height") if _as_int(image.get(k)) is None]
-        if missing and image.get("url"):
-            found.append(Finding("missing_field", path, f"image without {' and '.join(missing)}"))
-    return found
-
-
-def _images(fields: Mapping[str, Any], prefix: str = "") -> Iterable[tuple[str, Mapping]]:
-    """Every images[N] mapping: top-level, provider's, and those of related[N]."""
-    for index, image in enumerate(_list(fields.get("images"))):
-        if isinstance(image, Mapping):
-            yield f"{prefix}images[{index}]", image
-    provider = fields.get("provider")
-    if isinstance(provider, Mapping):
-        for index, image in enumerate(_list(provider.get("images"))):
-            if isinstance(image, Mapping):
-                yield f"{prefix}provider.images[{index}]", image
-    if not prefix:
-        for index, item in enumerate(_list(fields.get("related"))):
-            if isinstance(item, Mapping):
-                yield from _images(item, f"related[{index}].")
-
-
 # ---------------------------------------------------------------- helpers
 
 
@@ -422,60 +304,5 @@ def _path_steps(path: str) -> tuple[tuple[str, str], ...]:
     return tuple(_PATH_PART.findall(path))
 
 
-def _as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
-
-
-def _list(value: Any) -> list:
-    return value if isinstance(value, list) else []
-
-
 def _strip_weak(etag: str) -> str:
     return etag.strip().removeprefix("W/")
-
-
-@functools.lru_cache(maxsize=16384)
-def _cache_url_or_none(url: str) -> str | None:
-    # Cached, like _comparable: related articles repeat the same AMP links across records.
-    try:
-        return amp_cache_url(url)
-    except ValueError:
-        return None
-
-
-def _same_url(expected: str, *candidates: str) -> bool:
-    """Equal up to the host's case and an IDN host written in Unicode."""
-    if expected in candidates:
-        return True
-    want = _comparable(expected)
-    return any(_comparable(c) == want for c in candidates if c)
-
-
-@functools.lru_cache(maxsize=16384)
-def _comparable(url: str) -> str:
-    parts = urlsplit(url.strip())
-    segments = parts.path.split("/")
-    # /c/s/<host>/...: the origin host inside the path may be Unicode or punycode.
-    if len(segments) > 3 and segments[1] == "c":
-        at = 3 if segments[2] == "s" else 2
-        segments[at] = _host_ascii(segments[at])
-    return urlunsplit(
-        (parts.scheme.lower(), parts.netloc.lower(), "/".join(segments), parts.query, "")
-    )
-
-
-def _host_ascii(host: str) -> str:
-    if host.isascii():
-        return host.lower()
-    try:
-        return host.encode("idna").decode("ascii")
-    except UnicodeError:
-        return host.lower()

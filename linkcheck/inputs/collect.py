@@ -1,21 +1,34 @@
 """Records and their links, before anything is fetched: all that `linkcheck links` needs.
 
-Kept apart from run.py so that listing links never imports the HTTP stack.
+Kept apart from the pipeline so that listing links never imports the HTTP stack. A run's
+records go to a ``RecordSink`` (the run's work store) a batch of files at a time.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from linkcheck.config import Config
-from linkcheck.health.recordchecks import RecordOnly
-from linkcheck.inputs.parse_cache import iter_reads, read_records
+from linkcheck.inputs.lint import RecordOnly
+from linkcheck.inputs.parse_cache import ParseCache, iter_reads, read_records
+from linkcheck.inputs.payload import StoredParse
 from linkcheck.inputs.site import site_base_url
 from linkcheck.inputs.urls import clear_cache
 from linkcheck.model import LinkRef, ReadResult, RecordError
-from linkcheck.store.history import HistoryStore
-from linkcheck.store.work import WorkStore
+
+
+class RecordSink(Protocol):
+    """Where a run keeps the files it read (``store.work.WorkStore``)."""
+
+    def add_files(self, parses: Sequence[StoredParse]) -> None:
+        """A batch of read files, their records and links."""
+        ...
+
+    def end_of_records(self) -> None:
+        """Every file is in: group the links into unique URLs."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -35,7 +48,7 @@ class Collected:
 
 
 def collect_links(
-    paths: Sequence[str], config: Config, store: HistoryStore | None = None
+    paths: Sequence[str], config: Config, store: ParseCache | None = None
 ) -> Collected:
     base = site_base_url(paths, config.site.base_url)
     read, digests, links, record_only = read_records(
@@ -46,7 +59,7 @@ def collect_links(
 
 @dataclass(frozen=True)
 class ReadSummary:
-    """What reading left in memory when the records themselves went into a ``WorkStore``."""
+    """What reading left in memory when the records themselves went into a ``RecordSink``."""
 
     base_url: str | None
     errors: tuple[RecordError, ...]
@@ -55,7 +68,7 @@ class ReadSummary:
 
 
 def collect_into(
-    work: WorkStore, paths: Sequence[str], config: Config, store: HistoryStore | None = None
+    work: RecordSink, paths: Sequence[str], config: Config, store: ParseCache | None = None
 ) -> ReadSummary:
     """Read every record into ``work``, a batch of files at a time (``inputs.iter_reads``)."""
     base = site_base_url(paths, config.site.base_url)

@@ -1,7 +1,7 @@
-"""Reading the inputs with the history store's parse cache: unchanged files are not re-parsed.
+"""Reading the inputs with a parse cache: unchanged files are not re-parsed.
 
 A file's parsed records, the links extracted from them and the findings that
-depend on each record alone (``recordchecks.RecordOnly``) are stored under a
+depend on each record alone (``lint.RecordOnly``) are stored under a
 key made of the cache format, the site's base URL, the path and the sha256 of
 its bytes, so a changed byte, a moved file, another base URL or a new linkcheck
 parse format all miss the cache. Hashing is far cheaper than parsing YAML and
@@ -12,10 +12,11 @@ parsed.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Protocol
 
-from linkcheck.health.recordchecks import record_only_findings
 from linkcheck.inputs.links import extract_all
+from linkcheck.inputs.lint import record_only_findings
 from linkcheck.inputs.payload import (
     ByRecord,
     LinkRow,
@@ -38,11 +39,10 @@ from linkcheck.inputs.records import (
     read_files,
 )
 from linkcheck.model import ReadResult, RecordError
-from linkcheck.store.history import HistoryStore
 
 # Bump when Record, FileRead, LinkRef or RecordOnly change shape, when the payload's form
 # changes (payload.py), or when link extraction or a record-only check
-# (recordchecks.record_only_findings) changes what it finds: old cache entries then miss.
+# (lint.record_only_findings) changes what it finds: old cache entries then miss.
 PARSE_FORMAT = "records-7"
 
 # Files read per batch by ``iter_reads`` (`check`): a batch's records are parsed objects,
@@ -64,10 +64,22 @@ __all__ = [
 ]
 
 
+class ParseCache(Protocol):
+    """Where parsed files are kept between runs, by key (``store`` provides one)."""
+
+    def cached_parses(self, keys: Iterable[str]) -> dict[str, bytes]:
+        """The payloads kept under these keys (a hit counts as a use)."""
+        ...
+
+    def store_parses(self, items: Mapping[str, bytes]) -> None:
+        """Keep these payloads under their keys."""
+        ...
+
+
 def read_records(
     paths: Sequence[str],
     exclude: Sequence[str] = (),
-    store: HistoryStore | None = None,
+    store: ParseCache | None = None,
     base_url: str | None = None,
     max_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> tuple[ReadResult, dict[str, str], Links, ByRecord]:
@@ -94,7 +106,7 @@ def read_records(
 def iter_reads(
     paths: Sequence[str],
     exclude: Sequence[str] = (),
-    store: HistoryStore | None = None,
+    store: ParseCache | None = None,
     base_url: str | None = None,
     batch: int = BATCH_FILES,
     max_bytes: int = DEFAULT_MAX_FILE_BYTES,
@@ -118,7 +130,7 @@ def iter_reads(
 
 
 def _read_with_cache(
-    files: Sequence[str], store: HistoryStore, base_url: str | None, max_bytes: int
+    files: Sequence[str], store: ParseCache, base_url: str | None, max_bytes: int
 ) -> list[StoredParse]:
     """Parse only the files the store has not seen like this; store what was parsed.
 

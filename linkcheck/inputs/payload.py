@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from linkcheck.health.recordchecks import RecordOnly
+from linkcheck.inputs.lint import RecordOnly
 from linkcheck.inputs.plaindata import BadData, Unsupported, flatten, restore
 from linkcheck.inputs.records import FileRead
 from linkcheck.model import Finding, LinkRef, Record, RecordError, Role

@@ -21,6 +21,7 @@ import orjson
 
 from linkcheck import __version__
 from linkcheck.credentials import mask_text
+from linkcheck.engine.host_policy import HostLimits
 from linkcheck.health.freshness import forbids_caching
 from linkcheck.model import (
     CacheInfo,
@@ -53,6 +54,10 @@ class RunInfo:
     degraded: Mapping[str, Any] | None = None  # outage.Degraded.to_dict(), when degraded
     # The input paths as given (a glob: its folder part): unpublish edits only under them.
     roots: tuple[str, ...] = ()
+    # Hosts whose request limit moved or that were paused (``host_limits_entry``).
+    host_limits: Sequence[Mapping[str, Any]] = ()
+    # The run deadline (http.run_deadline_s) passed: URLs left were reported unchecked.
+    deadline_reached: bool = False
 
 
 def make_summary(
@@ -104,6 +109,8 @@ def report_head(
             "config": dict(run.config),
             "roots": list(run.roots),
             "degraded": dict(run.degraded) if run.degraded else None,
+            "host_limits": [dict(h) for h in run.host_limits],
+            "deadline_reached": run.deadline_reached,
         },
         "summary": dict(summary),
         "changes": dict(changes) if changes is not None else None,
@@ -111,6 +118,17 @@ def report_head(
         "errors": [
             {"source": e.source, "line": e.line, "message": mask_text(e.message)} for e in errors
         ],
+    }
+
+
+def host_limits_entry(host: str, limits: HostLimits) -> dict[str, Any]:
+    """One host's adaptive limit over the run: the lowest and highest number of requests
+    it was allowed in flight, and the seconds it was paused (its 429s' Retry-After)."""
+    return {
+        "host": host,
+        "limit_min": limits.lowest,
+        "limit_max": limits.highest,
+        "paused_s": round(limits.paused_s, 3),
     }
 
 

@@ -254,8 +254,8 @@ _RESULT_COLUMNS = ("url", "run_id", *COLUMNS[1:])
 _SELECT_RESULT = column_list("r.")
 
 
-# A URL's latest validators and status, and its page's first name found fine.
-LastAnswer = tuple[Validators | None, int | None, str | None]
+# A URL's latest validators, status and failure, and its page's first name found fine.
+LastAnswer = tuple[Validators | None, int | None, str | None, str | None]
 # (etag, last_modified, content_length) of a URL's first ok answer.
 FirstSeen = tuple[str | None, str | None, int | None]
 
@@ -646,13 +646,16 @@ class HistoryStore:
 
     def validators(self, urls: Iterable[str]) -> dict[str, Validators]:
         """The latest ETag / Last-Modified of each URL, for If-None-Match / If-Modified-Since."""
-        return {url: found for url, (found, _, _) in self.last_answers(urls).items() if found}
+        return {url: found for url, (found, *_) in self.last_answers(urls).items() if found}
 
     def last_answers(self, urls: Iterable[str]) -> dict[str, LastAnswer]:
-        """Each URL's latest validators (``validators``) and HTTP status, where known, and
-        the name its page had when first found fine (content drift)."""
+        """Each URL's latest validators (``validators``), HTTP status and transport failure
+        (a failure without any attempt, such as a URL the run deadline left unchecked, is
+        no answer: None), where known, and the name its page had when first found fine
+        (content drift)."""
         query = (
             "SELECT r.url, r.etag, r.last_modified, r.status, "
+            "CASE WHEN r.attempts > 0 THEN r.failure END, "
             "CASE WHEN typeof(s.first_title) = 'text' THEN s.first_title END "
             "FROM temp.wanted w CROSS JOIN url_state s ON s.url = w.url "
             f"CROSS JOIN results r ON r.url = s.url AND r.run_id = s.last_run_id WHERE {_TRUSTED}"
@@ -660,8 +663,8 @@ class HistoryStore:
         with self._wanted(urls):
             rows = self.db.execute(query).fetchall()
         return {
-            url: (Validators(etag, modified) if etag or modified else None, status, title)
-            for url, etag, modified, status, title in rows
+            url: (Validators(etag, modified) if etag or modified else None, status, failure, title)
+            for url, etag, modified, status, failure, title in rows
         }
 
     def first_seen(self, urls: Iterable[str]) -> dict[str, FirstSeen]:

@@ -25,7 +25,8 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from linkcheck.health.recordchecks import ImageSeen, RecordOnly
+from linkcheck.health.recordchecks import ImageSeen
+from linkcheck.inputs.lint import RecordOnly
 from linkcheck.inputs.parse_cache import StoredParse, unpack_parse
 from linkcheck.model import (
     LinkRef,
@@ -372,6 +373,11 @@ class WorkStore:
         self.flush()
         row = self.db.execute("SELECT 1 FROM results WHERE url = ?", (url,)).fetchone()
         return row is not None
+
+    def with_results(self, urls: Iterable[str]) -> set[str]:
+        """Those of ``urls`` that have a verdict (one query per page, not one per URL)."""
+        self.flush()
+        return {row[0] for row in self._lookup("SELECT url FROM results", "url", urls)}
 
     def ok_urls(self, prefix: str) -> Iterator[str]:
         """URLs whose verdict is ``ok`` and that start with ``prefix`` (for https twins)."""

@@ -20,9 +20,9 @@ from linkcheck.config import Config, ContentConfig, HttpConfig
 from linkcheck.engine.fetch import REST_DRAIN_BYTES, fetch_all
 from linkcheck.engine.images import image_size
 from linkcheck.engine.outcome import judge
-from linkcheck.engine.status import parse_accept
 from linkcheck.health import content
 from linkcheck.model import Fetched, Role, UrlCheck
+from linkcheck.specs import parse_accept
 from tests.localweb import Host, local_web
 
 MIB = 1024 * 1024

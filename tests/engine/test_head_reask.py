@@ -11,10 +11,10 @@ import pytest
 from linkcheck.cli import build_parser
 from linkcheck.config import HttpConfig, load_config
 from linkcheck.engine.fetch import fetch_all
-from linkcheck.engine.status import parse_accept, parse_statuses
 from linkcheck.errors import ConfigError
 from linkcheck.flags import overrides_from
 from linkcheck.model import Outcome
+from linkcheck.specs import parse_accept, parse_statuses
 from tests.engine.test_fetch import check, make_config, run, verdict
 from tests.engine_web import Stats, engine_app
 from tests.localweb import Host, LocalWeb, local_web

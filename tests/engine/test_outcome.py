@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from linkcheck.engine.outcome import bot_wall, content_type, judge
-from linkcheck.engine.status import parse_accept
 from linkcheck.model import FailureKind, Fetched, Hop, Outcome, Role, UrlCheck
+from linkcheck.specs import parse_accept
 
 CHECK = UrlCheck("https://example.org/a", frozenset({Role.WEB}), referrers=3)
 ACCEPT = parse_accept("200..=299")

@@ -9,7 +9,6 @@ import pytest
 
 from linkcheck.config import Config, ContentConfig
 from linkcheck.engine.fetch import fetch_all
-from linkcheck.health.amp import amp_cache_url
 from linkcheck.health.content import apply_content, want_body
 from linkcheck.health.recordchecks import (
     ImageSeen,
@@ -20,8 +19,9 @@ from linkcheck.health.recordchecks import (
     image_changed,
     lookup,
     record_findings,
-    record_only_findings,
 )
+from linkcheck.inputs.amp import amp_cache_url
+from linkcheck.inputs.lint import record_only_findings
 from linkcheck.model import CacheInfo, Finding, LinkRef, Outcome, Record, Role, UrlCheck, UrlResult
 from tests.content_web import LAST_MODIFIED_NEW, LAST_MODIFIED_OLD, content_app
 from tests.localweb import local_web

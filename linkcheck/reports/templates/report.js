@@ -9,7 +9,7 @@
      6 reasons, 7 archive_url, 8 links [[field, role, url, line, raw?]], 9 issues
      [[code, field, message]], 10 anchor
    Columns of data.hosts:   0 host, 1 urls, 2 requests, 3 failures, 4 slowest_ms, 5 avg_ms,
-     6 rate_limited, 7 blocked */
+     6 rate_limited, 7 blocked, 8 limit_min, 9 limit_max (null: not known), 10 paused_s */
 (function () {
   "use strict";
   var PAGE = 100;
@@ -181,7 +181,7 @@
       count: function () { return H.length; },
       keep: function (i, f) {
         var h = H[i];
-        if (!f.all && !h[3] && !h[6] && !h[7]) return false;
+        if (!f.all && !h[3] && !h[6] && !h[7] && !slowed(h)) return false;
         if (f.outcome >= 0 && !(hostOutcomes[i] & (1 << f.outcome))) return false;
         return hostMatch(i, f.host);
       },
@@ -193,7 +193,9 @@
         { label: "Slowest", key: function (i) { return H[i][4]; }, desc: true, num: true },
         { label: "Average", key: function (i) { return H[i][5]; }, desc: true, num: true },
         { label: "Rate-limited", key: function (i) { return H[i][6]; }, desc: true, num: true },
-        { label: "Blocked", key: function (i) { return H[i][7]; }, desc: true, num: true }
+        { label: "Blocked", key: function (i) { return H[i][7]; }, desc: true, num: true },
+        { label: "Limit", key: function (i) { return H[i][8]; }, num: true },
+        { label: "Paused", key: function (i) { return H[i][10]; }, desc: true, num: true }
       ],
       order: function (a, b) { return a - b; },
       row: hostRow
@@ -357,9 +359,15 @@
     th.scope = "row";
     add(tr, th, el("td", num(h[1]), "n"), el("td", num(h[2]), "n"), el("td", num(h[3]), "n"),
       el("td", ms(h[4]), "n"), el("td", ms(h[5]), "n"), el("td", num(h[6]), "n"),
-      el("td", num(h[7]), "n"));
+      el("td", num(h[7]), "n"), el("td", limits(h), "n"), el("td", h[10] ? h[10] + " s" : "", "n"));
     body.appendChild(tr);
   }
+  /* The host's requests in flight over the run: "8", or "2-8" when the engine lowered it. */
+  function limits(h) {
+    if (h[8] === null || h[8] === undefined) return "";
+    return h[8] === h[9] ? String(h[9]) : h[8] + "-" + h[9];
+  }
+  function slowed(h) { return h[10] > 0 || (h[8] !== null && h[8] < h[9]); }
 
   /* CSV of every row the current view and filters show (all pages, in their order).
      A cell a spreadsheet would run as a formula gets a leading "'". */

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from linkcheck.health.amp import amp_cache_url, cache_subdomain, origin_of_cache_url
+from linkcheck.inputs.amp import amp_cache_url, cache_subdomain, origin_of_cache_url
 
 VICE_AMP = (
     "https://www.vice.com/amp/en_us/article/g5p9z3/"
