@@ -42,6 +42,7 @@ from linkcheck.engine.addresses import (
     literal_address,
 )
 from linkcheck.engine.anchors import AnchorScan, judged_fragments
+from linkcheck.engine.bodies import enough_bytes
 from linkcheck.engine.host_policy import HostLimits
 from linkcheck.engine.hosts import HostGate, HostPool, Scheduler
 from linkcheck.engine.netfail import is_network_unreachable, resolver_failure
@@ -53,12 +54,11 @@ from linkcheck.engine.retrying import (
     server_delay,
 )
 from linkcheck.errors import ConfigError
-from linkcheck.health import content
 from linkcheck.model import FailureKind, Fetched, Hop, UrlCheck
 from linkcheck.specs import parse_resolve, parse_statuses
 
 Sleep = Callable[[float], Awaitable[None]]
-# Whether the body read so far answers every content check (``content.enough_bytes``).
+# Whether the body read so far answers every content check (``bodies.enough_bytes``).
 Enough = Callable[[bytes | bytearray], bool]
 
 # HEAD answers that say the server does not do HEAD at all, for any URL.
@@ -506,12 +506,12 @@ class Client:
         if not wanted:
             if not config.enabled:
                 return None
-            return lambda body: content.enough_bytes(check, body, config)
+            return lambda body: enough_bytes(check, body, config)
         scan = AnchorScan(wanted)
 
         def enough(body: bytes) -> bool:
             seen_all = scan.update(body)
-            return seen_all and (not config.enabled or content.enough_bytes(check, body, config))
+            return seen_all and (not config.enabled or enough_bytes(check, body, config))
 
         return enough
 

@@ -11,10 +11,10 @@ from email.utils import format_datetime
 import pytest
 
 from linkcheck.config import Config, ContentConfig
+from linkcheck.engine.bodies import enough_bytes
 from linkcheck.engine.fetch import fetch_all
 from linkcheck.health.content import (
     apply_content,
-    enough_bytes,
     is_error_path,
     is_home,
     names_missing,
