@@ -25,9 +25,23 @@ LINKCHECK_LOOP=uvloop), alternating within each run; ``--web-loops asyncio,uvloo
 starts one bench/web.py per server loop (same addresses, own port) and runs every
 line, lychee included, against each.
 
+Whole runs on a noisy web (``--cli``): the ``linkcheck check`` CLI over the
+records themselves (its flags as scripts pass them) against lychee over the same
+unique URLs, at equal limits (``--concurrency``, ``--per-host``, ``--timeout-s``,
+``--attempts``), alternating run by run. ``--mix realistic`` makes the busiest
+``--noisy-hosts`` hosts misbehave on a few percent of their paths, ``--mix
+hostile`` every host on a third of them (bench/web.py ``noise``); ``--mix
+clean`` is the plain web. The lower bound counts what the noise forces: every
+attempt at a URL that fails for ever, each hang's timeout per attempt, the wait
+a 429 asks for. The bench web counts requests in flight per host: the bench
+fails when linkcheck ever had more than ``--per-host`` in flight to one host.
+Each line prints the seconds before the first request reached the web and after
+the last answer left it (time outside the fetch), and the child's peak RSS.
+
     .venv/bin/python bench/bench_engine.py --records 1000 --runs 3
     .venv/bin/python bench/bench_engine.py --records 1000 --runs 3 --loops uvloop,asyncio
     .venv/bin/python bench/bench_engine.py --records 10000 --memory-only --order given
+    .venv/bin/python bench/bench_engine.py --cli --mix realistic --records 5000 --runs 3
 """
 
 from __future__ import annotations
@@ -102,7 +116,8 @@ def server_requests(port: int, address: str, reset: bool = False) -> int:
     path = "__reset" if reset else "__stats"
     with urllib.request.urlopen(f"http://{address}:{port}/{path}", timeout=10) as resp:
         body = resp.read()
-    return 0 if reset else sum(json.loads(body).values())
+    # Requests by method; the web also reports its per-host peak and times (bench/web.py).
+    return 0 if reset else sum(v for k, v in json.loads(body).items() if k in ("GET", "HEAD"))
 
 
 def run_linkcheck_child(
@@ -251,8 +266,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--concurrency", type=int, default=64)
-    parser.add_argument("--per-host", type=int, default=6)
+    parser.add_argument("--concurrency", type=int, help="default 64 (--cli: 128)")
+    parser.add_argument("--per-host", type=int, help="default 6 (--cli: 8)")
+    parser.add_argument("--cli", action="store_true", help="whole CLI runs on --mix")
+    parser.add_argument("--mix", choices=("clean", "realistic", "hostile"), default="clean")
+    parser.add_argument("--noisy-hosts", type=int, default=8, help="realistic: busiest N")
+    parser.add_argument("--timeout-s", type=float, default=10.0, help="--cli: request timeout")
+    parser.add_argument("--attempts", type=int, default=3, help="--cli: attempts per URL")
     parser.add_argument("--body", action="store_true", help="GET and read bodies (else HEAD)")
     parser.add_argument("--no-lychee", action="store_true")
     parser.add_argument(
@@ -284,6 +304,14 @@ def main() -> None:
     parser.add_argument("--child")
     parser.add_argument("--no-collect", action="store_true")
     args = parser.parse_args()
+    if args.concurrency is None:
+        args.concurrency = 128 if args.cli else 64
+    if args.per_host is None:
+        args.per_host = 8 if args.cli else 6
+    if args.cli:
+        import noisy
+
+        sys.exit(noisy.compare(args))
     if args.child:
         run_linkcheck_child(
             args.child,

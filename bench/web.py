@@ -14,14 +14,26 @@ pages for ``/amp/`` paths and 1% soft 404s; every body has an ETag.
 
 ``--loop uvloop`` serves on uvloop: the server is the same for every client, but
 at 64 requests in flight its own event loop can be what both clients wait on.
+
+Noise (``--mix realistic|hostile``): on the noisy hosts (``--noisy``: the busiest
+hosts for ``realistic``; every host for ``hostile``) some paths misbehave, chosen
+by a hash of the path (``noise``): 503 forever, 429 with ``Retry-After`` once,
+a hang past any client timeout, a reset connection, a huge or a gzip-bomb body,
+a chain of redirects. The server counts the requests in flight per host (its
+local address) and the highest count, served by ``/__stats``, so a bench can
+check a client never went past its per-host limit.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gzip
+import logging
+import socket
 import struct
 import sys
+import time
 import zlib
 from collections import Counter
 from collections.abc import Callable
@@ -45,6 +57,49 @@ def plan(path: str) -> tuple[float, int]:
     if path.endswith("?moved"):
         return latency, 200
     return latency, 404 if bucket < 3 else 301 if bucket < 6 else 200
+
+
+# Per-mix share (in 1/1000) of a noisy host's paths with each misbehaviour, in order.
+MIXES: dict[str, tuple[tuple[str, int], ...]] = {
+    "clean": (),
+    "realistic": (
+        ("503", 30),
+        ("429", 5),
+        ("hang", 3),
+        ("reset", 10),
+        ("huge", 5),
+        ("bomb", 5),
+        ("chain", 10),
+    ),
+    "hostile": (
+        ("503", 100),
+        ("429", 50),
+        ("hang", 30),
+        ("reset", 50),
+        ("huge", 50),
+        ("bomb", 50),
+        ("chain", 50),
+    ),
+}
+# What a 429 asks for, in seconds; a hang outlasts every client timeout of the bench.
+RETRY_AFTER_S = 1
+HANG_S = 60.0
+HUGE_BYTES = 64 * 1024 * 1024
+CHAIN_HOPS = 3
+
+
+def noise(path: str, mix: str) -> str | None:
+    """The misbehaviour of a noisy host's path under ``mix``, or None (served as planned).
+
+    A hash of its own (not ``plan``'s), so noise falls on 200s, 404s and 301s alike."""
+    if "?hop=" in path or path.endswith("?moved"):
+        return None
+    bucket = zlib.crc32(b"noise" + path.encode()) % 1000
+    for kind, share in MIXES[mix]:
+        if bucket < share:
+            return kind
+        bucket -= share
+    return None
 
 
 VARIANTS = 16
@@ -93,16 +148,100 @@ def real_kind(path: str) -> str:
     return "amp" if "/amp/" in path else "page"
 
 
-def make_app(counts: Counter[str], real: bool = False) -> web.Application:
+class Flight:
+    """Requests in flight per host (the server's local address), and the most at once."""
+
+    def __init__(self) -> None:
+        self.now: Counter[str] = Counter()
+        self.peak: Counter[str] = Counter()
+        self.first_start: float | None = None
+        self.last_end: float | None = None
+
+    def enter(self, host: str) -> None:
+        self.now[host] += 1
+        self.peak[host] = max(self.peak[host], self.now[host])
+        if self.first_start is None:
+            self.first_start = time.time()
+
+    def leave(self, host: str) -> None:
+        self.now[host] -= 1
+        self.last_end = time.time()
+
+    def clear(self) -> None:
+        self.peak.clear()
+        self.first_start = self.last_end = None
+
+    def stats(self) -> dict[str, float]:
+        times = {"first_start": self.first_start, "last_end": self.last_end}
+        return {
+            "peak_per_host": max(self.peak.values(), default=0),
+            **{k: v for k, v in times.items() if v is not None},
+        }
+
+
+def make_app(
+    counts: Counter[str],
+    real: bool = False,
+    mix: str = "clean",
+    noisy: frozenset[str] | None = None,
+) -> web.Application:
+    """The app; ``noisy`` None means every host is noisy."""
     bodies = real_bodies() if real else {}
+    bomb = gzip.compress(b"\0" * HUGE_BYTES, compresslevel=9) if mix != "clean" else b""
+    flight = Flight()
+    seen: Counter[str] = Counter()
 
     async def handle(request: web.Request) -> web.StreamResponse:
         if request.path == "/__stats":
-            return web.json_response(dict(counts))
+            return web.json_response({**counts, **flight.stats()})
         if request.path == "/__reset":
             counts.clear()
+            flight.clear()
+            seen.clear()
             return web.Response(text="ok")
         counts[request.method] += 1
+        host = request.transport.get_extra_info("sockname")[0] if request.transport else ""
+        flight.enter(host)
+        try:
+            kind = noise(request.path_qs, mix) if noisy is None or host in noisy else None
+            if kind is not None:
+                counts[kind] += 1
+                seen[request.path_qs] += 1
+                return await misbehave(request, kind, seen[request.path_qs])
+            return await serve_planned(request)
+        finally:
+            flight.leave(host)
+
+    async def misbehave(request: web.Request, kind: str, nth: int) -> web.StreamResponse:
+        latency = plan(request.path_qs)[0]
+        await asyncio.sleep(latency)
+        if kind == "503":
+            return web.Response(status=503, text="broken route")
+        if kind == "429" and nth == 1:
+            return web.Response(status=429, headers={"Retry-After": str(RETRY_AFTER_S)})
+        if kind == "hang":
+            await asyncio.sleep(HANG_S)
+        if kind == "reset":
+            reset(request)
+            raise ConnectionResetError("reset by the bench web")
+        if kind == "huge":
+            if request.method == "HEAD":
+                return web.Response(content_type="text/html")
+            return await stream_huge(request)
+        if kind == "bomb":
+            headers = {"Content-Encoding": "gzip", "Content-Type": "text/html"}
+            return web.Response(body=bomb, headers=headers)
+        if kind == "chain":
+            moved = request.url.with_query({"hop": "1"})
+            return web.Response(status=302, headers={"Location": str(moved)})
+        return await serve_planned(request)
+
+    async def serve_planned(request: web.Request) -> web.StreamResponse:
+        hop = int(request.query.get("hop", "0") or 0)
+        if 0 < hop < CHAIN_HOPS:
+            await asyncio.sleep(plan(request.path_qs)[0])
+            moved = request.url.with_query({"hop": str(hop + 1)})
+            return web.Response(status=302, headers={"Location": str(moved)})
         latency, status = plan(request.path_qs)
         await asyncio.sleep(latency)
         if status == 301:
@@ -126,16 +265,62 @@ def make_app(counts: Counter[str], real: bool = False) -> web.Application:
         body = IMAGE if is_image else PAGE
         return web.Response(body=body, content_type="image/jpeg" if is_image else "text/html")
 
+    async def stream_huge(request: web.Request) -> web.StreamResponse:
+        is_image = request.path.endswith((".jpg", ".jpeg", ".png"))
+        # A small send buffer here, so what this server has written is what reached the
+        # client's socket (give or take 64 KiB), not what sits in this side's kernel.
+        sock = request.transport.get_extra_info("socket") if request.transport else None
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 65_536)
+        resp = web.StreamResponse(headers={"Content-Length": str(HUGE_BYTES)})
+        resp.content_type = "image/jpeg" if is_image else "text/html"
+        await resp.prepare(request)
+        head = IMAGE[:4] if is_image else PAGE[:64]
+        chunk = head + b"x" * (65_536 - len(head))
+        sent = 0
+        try:
+            while sent < HUGE_BYTES:
+                await resp.write(chunk)
+                sent += len(chunk)
+        finally:
+            counts["huge_bytes_sent"] += sent
+        return resp
+
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handle)
     return app
 
 
-async def serve(addresses: list[str], real: bool = False) -> None:
+def reset(request: web.Request) -> None:
+    """Close the connection with a TCP reset (linger 0), not an orderly FIN."""
+    transport = request.transport
+    sock = transport.get_extra_info("socket") if transport else None
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    if transport is not None:
+        transport.abort()
+
+
+async def serve(
+    addresses: list[str],
+    real: bool = False,
+    mix: str = "clean",
+    noisy: frozenset[str] | None = None,
+    port: int = 0,
+) -> None:
     counts: Counter[str] = Counter()
-    runner = web.AppRunner(make_app(counts, real), access_log=None, handle_signals=True)
+    # A reset is this server's own doing: not an error worth a traceback.
+    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
+    # handler_cancellation: a client that hangs up ends the handler (a hang stops counting
+    # as in flight when its client gives up).
+    runner = web.AppRunner(
+        make_app(counts, real, mix, noisy),
+        access_log=None,
+        handle_signals=True,
+        handler_cancellation=True,
+    )
     await runner.setup()
-    first = web.TCPSite(runner, addresses[0], 0, backlog=1024)
+    first = web.TCPSite(runner, addresses[0], port, backlog=1024)
     await first.start()
     port = first._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     for address in addresses[1:]:
@@ -150,6 +335,9 @@ def main() -> None:
     parser.add_argument("--content", choices=("tiny", "real"), default="tiny")
     parser.add_argument("--latency-ms", default="20-80", help="MIN-MAX per request")
     parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
+    parser.add_argument("--mix", choices=tuple(MIXES), default="clean")
+    parser.add_argument("--port", type=int, default=0, help="0: any free port (printed)")
+    parser.add_argument("--noisy", help="comma-separated addresses that misbehave (default: all)")
     args = parser.parse_args()
     global LATENCY_MS
     low, high = (int(n) for n in args.latency_ms.split("-"))
@@ -158,7 +346,8 @@ def main() -> None:
     if not all(a.startswith("127.") for a in addresses):
         sys.exit("bench/web.py serves on loopback addresses only")
     with asyncio.Runner(loop_factory=loop_factory(args.loop)) as runner:
-        runner.run(serve(addresses, args.content == "real"))
+        noisy = frozenset(args.noisy.split(",")) if args.noisy else None
+        runner.run(serve(addresses, args.content == "real", args.mix, noisy, args.port))
 
 
 def loop_factory(name: str) -> Callable[[], asyncio.AbstractEventLoop] | None:

@@ -93,6 +93,14 @@ class HttpConfig:
     request_timeout_s: float = key(
         30.0, "Seconds for one request, all redirect hops and the body read included."
     )
+    run_deadline_s: float = key(
+        0.0,
+        "Checking stops this long after the run starts; what is left is reported unchecked "
+        '(outcome timeout, "not checked: run deadline reached"). 0: no deadline.',
+    )
+    host_pause_budget_s: float = key(
+        30.0, "Seconds one host may be paused over a run for its 429s; then its 429s are final."
+    )
     max_redirects: int = key(
         10, "Redirect hops followed at most; more is unreachable (too many redirects)."
     )
@@ -100,15 +108,20 @@ class HttpConfig:
         262_144, "Bytes read at most from a page (streamed, then the connection is closed)."
     )
     max_image_bytes: int = key(65_536, "Bytes read at most from an image.")
+    check_fragments: bool = key(
+        False,
+        "Judge a link's #fragment against the page's id / <a name> anchors (read only as far "
+        "as needed, within max_page_bytes); a missing one is the URL issue fragment_missing.",
+    )
     user_agent: str | None = key(
         None, "The User-Agent header; unset: linkcheck/<version> (+the project's page)."
     )
     headers: Mapping[str, Mapping[str, str]] = field(
         default_factory=dict,
         metadata={
-            "doc": "Extra request headers by host regex, "
-            '{"^api\\.example\\.com$": {"Authorization": "..."}}; '
-            "values are redacted in reports."
+            "doc": "Extra request headers by host regex, matched against the whole host "
+            'name: {"api\\.example\\.com": {"Authorization": "..."}}; values are redacted '
+            "in reports."
         },
     )
     accept: str = key(
@@ -184,6 +197,18 @@ class ContentConfig:
         0.1, "RFC 9111 heuristic freshness: this fraction of (Date - Last-Modified)."
     )
     cache_stale: bool = key(True, "Copies served past their freshness.")
+    content_drift: bool = key(
+        True,
+        "Article pages whose name (title, og:title, h1) no longer resembles the record's "
+        "title nor the one first seen there: a score (0-100) below drift_threshold.",
+    )
+    drift_threshold: float = key(60.0, "The resemblance score (0-100) below which a page drifted.")
+    parked_domain: bool = key(
+        True, "Domain-parking and for-sale pages (the markers of health/parking.yaml)."
+    )
+    parking_hosts: tuple[str, ...] = key((), "More hosts that parked domains redirect to.")
+    parking_markup: tuple[str, ...] = key((), "More markup that parking pages carry.")
+    parking_phrases: tuple[str, ...] = key((), "More phrases that parking pages say.")
 
 
 @dataclass(frozen=True)
@@ -601,6 +626,7 @@ _NON_NEGATIVE = {
     "history.ok_max_age_h",
     "unpublish.min_days",
     "content.heuristic_fraction",
+    "content.drift_threshold",
 }
 # Upper bounds: a value past them is a typo or an attack, and would cost memory (a million
 # requests in flight), overflow a timer or a date, or break the report (a 30-digit number).
@@ -621,6 +647,7 @@ _AT_MOST: Mapping[str, float] = {
     "retry.retry_after_cap_s": 86_400,
     "retry.max_total_wait_s": 86_400,
     "content.heuristic_fraction": 1,
+    "content.drift_threshold": 100,
     "history.ok_max_age_h": 876_000,
     "history.retention_runs": 1_000_000,
     "history.parse_cache_max_age_days": 36_500,

@@ -40,6 +40,9 @@ class Role(StrEnum):
     IMAGE = "image"
     PROVIDER_IMAGE = "provider_image"
     OTHER = "other"
+    # A link written in markup the record holds: its body after the front matter, or a
+    # front-matter field whose value is HTML (an embed). Checked like ``other``.
+    BODY = "body"
 
     @property
     def is_article(self) -> bool:
@@ -90,7 +93,9 @@ class Record:
 
     ``fields`` is the raw mapping; ``lines`` maps a field path such as
     ``related[1].images[0].url`` to its 1-based line in the source file, for
-    formats that have lines.
+    formats that have lines. ``body_links`` are the (URL as written, file line) of the
+    links in a front-matter file's body, found while reading (``inputs.bodylinks``): the
+    body itself is not kept, and link extraction is all that needs them.
     """
 
     source: str
@@ -98,6 +103,7 @@ class Record:
     fields: Mapping[str, Any]
     line: int | None = None
     lines: Mapping[str, int] = field(default_factory=dict)
+    body_links: tuple[tuple[str, int], ...] = ()
 
     @property
     def title(self) -> str | None:
@@ -168,6 +174,17 @@ class LinkRef:
     invalid_reason: str | None = None
     # The URL to send when ``url`` (and ``raw``) had credentials masked (credentials.py).
     request_url: str | None = field(default=None, repr=False)
+    # For an article link: the title of the article it is for (content drift).
+    title: str | None = field(default=None, repr=False)
+    # The ``#fragment`` as written: not part of ``url`` (the page is fetched once).
+    fragment: str | None = None
+
+    @property
+    def shown_url(self) -> str | None:
+        """The URL as the report shows it on the link: with its fragment."""
+        if self.url is None or self.fragment is None:
+            return self.url
+        return f"{self.url}#{self.fragment}"
 
 
 @dataclass(frozen=True)
@@ -191,6 +208,15 @@ class UrlCheck:
     last_status: int | None = None
     # What to send when ``url`` has its credentials masked (credentials.py): never shown.
     request_url: str | None = field(default=None, repr=False)
+    # The titles of the articles this URL is the article link of (content drift), and the
+    # page's title when it was first seen fine (history).
+    titles: tuple[str, ...] = ()
+    first_title: str | None = None
+    # The fragments its links carry (judged with ``http.check_fragments``).
+    fragments: tuple[str, ...] = ()
+    # How it failed last time (a FailureKind value), when it did without an HTTP status:
+    # failing the same way again, it is not retried (``retrying.known_failing``).
+    last_failure: str | None = None
 
     @property
     def wants_body(self) -> bool:
@@ -250,6 +276,20 @@ class CacheInfo:
 
 
 @dataclass(frozen=True)
+class Drift:
+    """An article page that no longer resembles the article (``content_drift``)."""
+
+    page_title: str  # the page's name that came closest
+    record_title: str
+    score: float  # 0-100 against the record's title, below the threshold
+    first_seen_title: str | None = None  # what the page was named when it was fine
+    first_seen_score: float | None = None
+    # The comparison that fired: "first_seen" when the page was known by another name
+    # (it changed), else "record".
+    against: str = "record"
+
+
+@dataclass(frozen=True)
 class UrlResult:
     """The verdict on one unique URL: one entry of the report's ``urls``."""
 
@@ -271,6 +311,12 @@ class UrlResult:
     content_length: int | None = None
     image_size: tuple[int, int] | None = None
     checked_at: datetime | None = None
+    # With the content_drift issue: the titles compared and the score.
+    drift: Drift | None = None
+    # The page's title, when it is an article page judged fine (the history keeps the first).
+    page_title: str | None = None
+    # With the fragment_missing issue: the fragments the page has no anchor for.
+    missing_fragments: tuple[str, ...] = ()
 
     @property
     def permanent_redirect(self) -> bool:

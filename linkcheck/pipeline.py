@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import dataclasses
 import itertools
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -28,21 +29,24 @@ from linkcheck.assessment import Memory, assess_records
 from linkcheck.config import Config
 from linkcheck.credentials import has_userinfo, masked_fetched
 from linkcheck.engine import loop
+from linkcheck.engine.anchors import judged_fragments
 from linkcheck.engine.archive import lookup_archives
-from linkcheck.engine.fetch import fetch_all
+from linkcheck.engine.fetch import EngineStats, fetch_all
 from linkcheck.engine.offline import not_requested, offline_config
 from linkcheck.engine.outcome import judge
 from linkcheck.engine.sitefiles import check_site_file, is_site_url
 from linkcheck.errors import LinkcheckError
 from linkcheck.health import content, recordchecks
 from linkcheck.health.changes import FAILING, Observation, compute_changes
+from linkcheck.health.fragments import FRAGMENT_MISSING, fragment_findings
 from linkcheck.health.gone import SOFT_CODES, GoneRule, clean_ok, gone_streak
 from linkcheck.health.outage import CONNECTION_FAILURES, Degraded, host_counts, judge_run
 from linkcheck.inputs.collect import collect_into
 from linkcheck.inputs.roots import input_roots
 from linkcheck.model import Fetched, Outcome, Role, UrlCheck, UrlResult
-from linkcheck.reports.json import RunInfo, url_entry_from_row
+from linkcheck.reports.json import RunInfo, host_limits_entry, url_entry_from_row
 from linkcheck.reports.rows import UrlRows, write_report_rows
+from linkcheck.reports.view import host_of
 from linkcheck.specs import parse_accept
 from linkcheck.store import StoreDamage, StoreError
 from linkcheck.store.history import HistoryStore, open_history, storage_error
@@ -162,6 +166,8 @@ async def _check(
     """Fill ``output``: its report, and what completes the run in history once written."""
     work, store = output.work, output.history
     assert work is not None
+    engine = EngineStats()
+    deadline = run_deadline(config)
     run_id = output.run_id = store.start_run(started, config.digest()) if store else None
     read = collect_into(work, paths, config, store)
     plan_checks(work, read.base_url, config, store, started)
@@ -172,16 +178,12 @@ async def _check(
     # The reused verdicts' report rows are written while the requests are in flight:
     # that CPU work would otherwise wait for the network, or the network for it.
     staging = asyncio.create_task(stage_reused(work, url_rows, store)) if store else None
+    checking = Checking(work, config, store, progress, deadline, engine)
     async with interrupts.Stoppable():  # Ctrl-C, SIGTERM: stop here, report what is known
-        fetched = await fetch_checks(
-            _with_history(work.queued_checks(), store), total, work, config, store, progress
-        )
-        twins = https_twins(work, config) if fetched.complete else {}
-        work.set_twins(twins)
-        twin_checks = [UrlCheck(t, frozenset({Role.OTHER})) for t in sorted(set(twins.values()))]
-        twin_fetched = await fetch_checks(
-            twin_checks, len(twin_checks), work, config, store, progress, "https twins"
-        )
+        fetched = await fetch_checks(_with_history(work.queued_checks(), store), total, checking)
+        # After the deadline no twin is asked: it would only be reported unchecked.
+        twins = https_twins(work, config) if fetched.complete and not engine.cut else {}
+        twin_fetched = await ask_twins(twins, checking)
     complete = fetched.complete and twin_fetched.complete
     canaries = await ask_canaries(config) if complete else []
     await _finish(staging)
@@ -196,6 +198,8 @@ async def _check(
         skipped_files=len(read.skipped_files),
         degraded=memory.degraded.to_dict() if memory.degraded else None,
         roots=tuple(input_roots(paths)),
+        host_limits=[host_limits_entry(h, limits) for h, limits in sorted(engine.hosts.items())],
+        deadline_reached=engine.cut,
     )
     writing = _start_writing(store, run_id, work, finished) if complete else None
     output.finish = None
@@ -312,7 +316,14 @@ def _with_history(checks: Iterator[UrlCheck], store: HistoryStore | None) -> Ite
             if found is None:
                 yield item
             else:
-                yield dataclasses.replace(item, validators=found[0], last_status=found[1])
+                validators, status, failure, first_title = found
+                yield dataclasses.replace(
+                    item,
+                    validators=validators,
+                    last_status=status,
+                    last_failure=failure,
+                    first_title=first_title,
+                )
 
 
 async def stage_reused(work: WorkStore, rows: UrlRows, store: HistoryStore) -> None:
@@ -353,9 +364,42 @@ def https_twins(work: WorkStore, config: Config) -> dict[str, str]:
         if has_userinfo(url):
             continue  # its masked twin would be asked with the mask for a password
         twin = recordchecks.https_twin(url)
-        if twin is not None and not work.has_result(twin):
+        if twin is not None:
             twins[url] = twin
-    return twins
+    known = work.with_results(twins.values())
+    return {url: twin for url, twin in twins.items() if twin not in known}
+
+
+async def ask_twins(twins: dict[str, str], checking: Checking) -> Fetching:
+    """Ask the https twins, one host at a time first: a host whose first twin does not
+    answer ok over https is not asked the others (an all-http host costs one TLS
+    handshake, not one per URL). Only the twins asked are recorded."""
+    by_host: dict[str, list[str]] = {}
+    for twin in sorted(set(twins.values())):
+        by_host.setdefault(host_of(twin), []).append(twin)
+    first = [urls[0] for urls in by_host.values()]
+    probing = dataclasses.replace(checking, config=_probing(checking.config))
+    probed = await fetch_checks(_other(first), len(first), probing, "https twins")
+    working = {host_of(url) for url in checking.work.ok_urls("https://")}
+    rest = [url for host, urls in by_host.items() if host in working for url in urls[1:]]
+    asked = await fetch_checks(_other(rest), len(rest), checking, "https twins")
+    kept = set(first) | set(rest)
+    checking.work.set_twins({url: twin for url, twin in twins.items() if twin in kept})
+    return Fetching(probed.requests + asked.requests, probed.complete and asked.complete)
+
+
+# One https twin per host, many hosts failing their TLS handshake: each handshake holds a
+# 256 KiB buffer (asyncio's), so the first pass keeps fewer in flight.
+PROBE_CONCURRENCY = 32
+
+
+def _probing(config: Config) -> Config:
+    limit = min(config.http.max_concurrency, PROBE_CONCURRENCY)
+    return dataclasses.replace(config, http=dataclasses.replace(config.http, max_concurrency=limit))
+
+
+def _other(urls: list[str]) -> list[UrlCheck]:
+    return [UrlCheck(url, frozenset({Role.OTHER})) for url in urls]
 
 
 # ---------------------------------------------------------------- fetching and judging
@@ -369,14 +413,27 @@ class Fetching:
     complete: bool
 
 
+@dataclass(frozen=True)
+class Checking:
+    """What every fetch pass of a run shares: where verdicts go, the run's deadline, and
+    the engine's numbers for the report."""
+
+    work: WorkStore
+    config: Config
+    store: HistoryStore | None
+    progress: ProgressSink | None
+    deadline: float | None
+    engine: EngineStats
+
+
+def run_deadline(config: Config) -> float | None:
+    """When checking must stop (``time.monotonic()``), counted from the run's start."""
+    seconds = config.http.run_deadline_s
+    return time.monotonic() + seconds if seconds > 0 else None
+
+
 async def fetch_checks(
-    checks: Iterable[UrlCheck],
-    total: int,
-    work: WorkStore,
-    config: Config,
-    store: HistoryStore | None,
-    progress: ProgressSink | None,
-    what: str = "URLs",
+    checks: Iterable[UrlCheck], total: int, checking: Checking, what: str = "URLs"
 ) -> Fetching:
     """Fetch every check and judge each answer as it arrives, into ``work``; on cancellation
     keep what was judged.
@@ -384,6 +441,12 @@ async def fetch_checks(
     No body outlives its verdict, and no check outlives its answer: ``in_flight`` holds
     only what the engine has pulled and not yet answered.
     """
+    work, config, store, progress = (
+        checking.work,
+        checking.config,
+        checking.store,
+        checking.progress,
+    )
     accept = parse_accept(config.http.accept)
     in_flight: dict[str, UrlCheck] = {}
     not_modified: dict[str, tuple[Fetched, UrlCheck]] = {}
@@ -412,11 +475,21 @@ async def fetch_checks(
         progress.start(total, what)
 
     def want(item: UrlCheck) -> bool:
+        if config.http.check_fragments and judged_fragments(item.fragments):
+            return True
         return config.content.enabled and content.want_body(item, config.content)
 
     complete = True
     try:
-        await fetch_all(pulled(), config, on_result=on_result, want_body=want, collect=False)
+        await fetch_all(
+            pulled(),
+            config,
+            on_result=on_result,
+            want_body=want,
+            collect=False,
+            deadline=checking.deadline,
+            engine=checking.engine,
+        )
     except asyncio.CancelledError:
         complete = False
     before = store.latest_results(list(not_modified)) if store and not_modified else {}
@@ -436,6 +509,11 @@ def judge_one(got: Fetched, item: UrlCheck, config: Config, accept: frozenset[in
     result = judge(got, item, accept)
     if config.content.enabled:
         result = content.apply_content(result, got, item, config.content)
+    if config.http.check_fragments and item.fragments:
+        missing = fragment_findings(got, item)
+        if missing:
+            issues = (*result.issues, FRAGMENT_MISSING)
+            result = dataclasses.replace(result, issues=issues, missing_fragments=missing)
     return result
 
 
@@ -448,6 +526,9 @@ def _unchanged(result: UrlResult, before: UrlResult) -> UrlResult:
         image_size=before.image_size,
         cache=before.cache,
         issues=before.issues,
+        drift=before.drift,
+        page_title=before.page_title,
+        missing_fragments=before.missing_fragments,
     )
 
 

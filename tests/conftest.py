@@ -70,3 +70,22 @@ def _guarded_connect_ex(self, address):  # type: ignore[no-untyped-def]
 socket.getaddrinfo = _guarded_getaddrinfo
 socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
 socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+
+
+# ---------------------------------------------------------------- nothing written here
+#
+# linkcheck's defaults write into the working folder (./.linkcheck/history.sqlite,
+# ./reports/): a test that forgets to point them elsewhere must not leave files in the
+# checkout (a history file left there changes the next run's results).
+
+
+def _defaults_written() -> set[Path]:
+    return {*ROOT.glob(".linkcheck/*"), *ROOT.glob("reports/*")}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _checkout_stays_clean() -> object:
+    before = _defaults_written()
+    yield
+    left = sorted(str(p.relative_to(ROOT)) for p in _defaults_written() - before)
+    assert not left, f"tests left files in the checkout: {left}"

@@ -222,3 +222,33 @@ def test_an_unreadable_record_fails_the_run(site: Host, tmp_path: Path) -> None:
     code, report = run_cli(["check", str(folder)], tmp_path)
     assert code == 1
     assert report["summary"]["by_outcome"]["ok"] == 1 and len(report["errors"]) == 1
+
+
+def test_run_deadline_reports_what_is_left_unchecked(site: Host, tmp_path: Path) -> None:
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "late.md").write_text(
+        f'---\ntitle: "Late"\noriginalUrl: "{site.url("/slow?s=20&k=deadline")}"\n'
+        f'webUrl: "{site.url("/ok")}"\npublished: true\n---\n'
+    )
+    started = time.monotonic()
+    code, report = run_cli(["check", str(folder), "--http-run-deadline-s", "1"], tmp_path)
+    assert time.monotonic() - started < 5  # not the 20 s the page takes
+    late = next(u for u in report["urls"] if "deadline" in u["url"])
+    assert late["outcome"] == "timeout" and late["error"] == "not checked: run deadline reached"
+    assert report["run"]["deadline_reached"] is True and report["summary"]["records"] == 1
+    assert code == 0  # a timeout is not in fail_on, and nothing is flagged for it
+    assert report["records"][0]["unpublish"] is False
+
+
+def test_a_url_failing_as_on_the_last_run_is_asked_once(site: Host, tmp_path: Path) -> None:
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "busy.md").write_text(
+        f'---\ntitle: "Busy"\noriginalUrl: "{site.url("/busy?k=known")}"\npublished: true\n---\n'
+    )
+    attempts = []
+    for _ in range(2):  # the same history store: the second run knows the 503
+        _, report = run_cli(["check", str(folder)], tmp_path)  # 2 attempts at most
+        attempts.append(report["urls"][0]["attempts"])
+    assert attempts == [2, 1]

@@ -29,6 +29,7 @@ _VOLATILE = {
     "checked_at",
     "version",
     "age_s",
+    "paused_s",
     "date",
     "unpublish_since",
     "since",

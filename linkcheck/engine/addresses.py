@@ -33,6 +33,8 @@ _METADATA = frozenset(
     ipaddress.ip_address(a) for a in ("fd00:ec2::254", "100.100.100.200", "192.0.0.192")
 )
 _LINK_LOCAL_V4 = ipaddress.ip_network("169.254.0.0/16")
+# The well-known NAT64 prefix (RFC 6052): the last 32 bits are the IPv4 address reached.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 @dataclass(frozen=True)
@@ -45,10 +47,14 @@ class AddressPolicy:
 
 
 def blocked_reason(address: str | IPAddress, policy: AddressPolicy) -> str | None:
-    """Why ``address`` must not be requested, or None when it may be."""
+    """Why ``address`` must not be requested, or None when it may be.
+
+    An IPv6 address that carries an IPv4 one (mapped, compatible, NAT64, 6to4,
+    Teredo) is judged as that IPv4 address: ``64:ff9b::a9fe:a9fe`` is 169.254.169.254.
+    """
     ip = ipaddress.ip_address(address) if isinstance(address, str) else address
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        ip = embedded_ipv4(ip) or ip
     if ip in _METADATA or (ip.version == 4 and ip in _LINK_LOCAL_V4) or ip.is_link_local:
         return None if policy.allow_link_local else f"blocked address {ip} (link-local/metadata)"
     if ip.is_unspecified or ip.is_multicast:
@@ -57,6 +63,21 @@ def blocked_reason(address: str | IPAddress, policy: AddressPolicy) -> str | Non
         return None if policy.allow_loopback else f"blocked address {ip} (loopback)"
     if ip.is_private or ip in ipaddress.ip_network("100.64.0.0/10"):
         return None if policy.allow_private else f"blocked address {ip} (private)"
+    return None
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 spelling reaches, when it is one of the spellings that
+    translate to IPv4 on the way: IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible
+    (::a.b.c.d), NAT64 (64:ff9b::a.b.c.d), 6to4 (2002:aabb:ccdd::) and Teredo."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip in _NAT64 or (int(ip) >> 32 == 0 and int(ip) > 1):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
     return None
 
 

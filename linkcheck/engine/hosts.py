@@ -1,13 +1,16 @@
 """The per-host gate and the scheduler that feeds a fixed pool of workers.
 
-Politeness is per host: at most ``per_host`` URLs of one host in flight, at
-least ``host_interval_ms`` between two request starts, and when a host answers
-429/503 every URL of that host waits out the same back-off (never hammered by
-parallel retries), and the host keeps half its slots for the rest of the run.
+Politeness is per host: at most the host's current limit of URLs in flight (never
+more than ``per_host``; adapted by ``host_policy.HostLimits``: halved when the
+host rate-limits or fails across many URLs at once, grown back after
+successes), at least ``host_interval_ms`` between two request starts, and while
+a host is paused (a 429's ``Retry-After``) no request of it starts.
 
 Speed comes from never parking a worker on a busy host: the scheduler hands a
 worker the next URL of a host that has a free slot, busiest host first, and
-only ``max_concurrency`` workers exist.
+only ``max_concurrency`` workers exist. A URL waiting to be retried holds no
+slot: it leaves the host's queue for its back-off and comes back at the front
+(or, after a timeout, at the back: behind the host's other URLs).
 
 Memory comes from pulling lazily: the scheduler takes its items from an
 iterable (a generator over the run's SQLite work table) and holds at most
@@ -27,6 +30,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterat
 from contextlib import asynccontextmanager
 from typing import Generic, TypeVar
 
+from linkcheck.engine.host_policy import HostLimits
+
 T = TypeVar("T")
 # Items pulled into the window per take or done at most. A first fill of the whole window
 # (5,000 URLs parsed and admitted, ~40 ms) would hold back every worker's first request;
@@ -34,10 +39,12 @@ T = TypeVar("T")
 FILL_STEP = 16
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
+# Seconds one host may be paused over a run (429s), unless the config says otherwise.
+DEFAULT_PAUSE_BUDGET_S = 30.0
 
 
 class HostGate:
-    """One host's state: slots in use, the back-off deadline, the next allowed start."""
+    """One host's state: slots in use, its adaptive limit and pauses, the next allowed start."""
 
     def __init__(
         self,
@@ -46,13 +53,12 @@ class HostGate:
         interval_s: float = 0.0,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        pause_budget_s: float = DEFAULT_PAUSE_BUDGET_S,
     ) -> None:
         self.name = name
-        self.limit = limit
+        self.limits = HostLimits(limit, pause_budget_s)
         self.in_flight = 0
         self.interval_s = interval_s
-        self.backoff_until = 0.0
-        self.throttled = 0
         self._next_start = 0.0
         # Set once the host has refused HEAD (405/501) and then answered GET: from then
         # on its URLs go straight to GET, one request each instead of two.
@@ -61,28 +67,45 @@ class HostGate:
         self._sleep = sleep
 
     @property
+    def limit(self) -> int:
+        limits = self.limits
+        return limits.slots_at(self._clock()) if limits.lowered else limits.per_host
+
+    @property
+    def throttled(self) -> int:
+        return self.limits.throttled
+
+    @property
+    def backoff_until(self) -> float:
+        return self.limits.paused_until
+
+    @property
     def has_slot(self) -> bool:
-        return self.in_flight < self.limit
+        # Asked at every scheduling step: the clock only when the limit was lowered.
+        limits = self.limits
+        if not limits.lowered:
+            return self.in_flight < limits.per_host
+        return self.in_flight < limits.slots_at(self._clock())
 
     @property
     def backing_off(self) -> bool:
-        return self.backoff_until > self._clock()
+        return self.limits.paused_until > self._clock()
 
     async def turn(self) -> None:
-        """Wait until this host may be sent a request: back-off first, then the interval."""
-        if self.backoff_until:
+        """Wait until this host may be sent a request: the pause first, then the interval."""
+        if self.limits.paused_until:
             await self._wait_backoff()
         await self._keep_interval()
 
     @asynccontextmanager
     async def send(self) -> AsyncIterator[None]:
-        """Wrap one request: wait out the back-off, keep the interval, then send."""
+        """Wrap one request: wait out the pause, keep the interval, then send."""
         await self.turn()
         yield
 
     async def _wait_backoff(self) -> None:
         # A loop: the deadline may move while we sleep (another URL got a 429).
-        while (delay := self.backoff_until - self._clock()) > 0:
+        while (delay := self.limits.paused_until - self._clock()) > 0:
             await self._sleep(delay)
 
     async def _keep_interval(self) -> None:
@@ -95,12 +118,17 @@ class HostGate:
         if start > now:
             await self._sleep(start - now)
 
-    def throttle(self, delay_s: float) -> None:
-        """The host said "slow down": every URL waits ``delay_s``; the first time, halve slots."""
-        self.backoff_until = max(self.backoff_until, self._clock() + delay_s)
-        if self.throttled == 0:
-            self.limit = max(1, self.limit // 2)
-        self.throttled += 1
+    def throttle(self, delay_s: float, said: bool = False) -> None:
+        """The host rate-limited us (429): pause it ``delay_s`` (within its budget); halve
+        its limit unless it ``said`` how long to wait (Retry-After)."""
+        self.limits.rate_limited(self._clock(), delay_s, said)
+
+    def answered(self, url: str, overloaded: bool) -> None:
+        """One answer of this host: a sign of overload (503, timeout, reset) or not."""
+        if overloaded:
+            self.limits.failure(self._clock(), url)
+        else:
+            self.limits.success(self._clock(), url)
 
 
 class HostPool:
@@ -112,20 +140,37 @@ class HostPool:
         interval_s: float = 0.0,
         clock: Clock = time.monotonic,
         sleep: Sleep = asyncio.sleep,
+        pause_budget_s: float = DEFAULT_PAUSE_BUDGET_S,
     ) -> None:
         self._per_host = per_host
         self._interval_s = interval_s
         self._clock = clock
         self._sleep = sleep
+        self._pause_budget_s = pause_budget_s
         self._gates: dict[str, HostGate] = {}
 
     def gate(self, host: str) -> HostGate:
         host = host.lower()
         gate = self._gates.get(host)
         if gate is None:
-            gate = HostGate(host, self._per_host, self._interval_s, self._clock, self._sleep)
+            gate = HostGate(
+                host,
+                self._per_host,
+                self._interval_s,
+                self._clock,
+                self._sleep,
+                self._pause_budget_s,
+            )
             self._gates[host] = gate
         return gate
+
+    def adapted(self) -> dict[str, HostLimits]:
+        """The hosts whose limit moved or that were paused: what the report shows."""
+        return {
+            name: gate.limits
+            for name, gate in self._gates.items()
+            if gate.limits.lowest < gate.limits.per_host or gate.limits.paused_s > 0
+        }
 
 
 def spread_order(items: Iterable[tuple[str, T]]) -> list[T]:
@@ -162,14 +207,24 @@ class Scheduler(Generic[T]):
     ``FILL_STEP`` items at a time (a take with no ready host pulls on until one is).
     Keeping it full gives busiest-host-first the most to choose from, and a window
     full of one slow host's items still drains as that host answers.
+
+    ``retry`` frees the slot of an item that must be asked again and brings the
+    item back after its wait (``sleep``): at the front of its host's queue, or at
+    the back after a timeout. ``take`` returns None only once every item is done.
     """
 
     def __init__(
-        self, pool: HostPool, items: Iterable[tuple[str, T]], window: int | None = None
+        self,
+        pool: HostPool,
+        items: Iterable[tuple[str, T]],
+        window: int | None = None,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         if window is not None and window < 1:
             raise ValueError("window must be at least 1")
         self._pool = pool
+        self._sleep = sleep
+        self._waiting: set[asyncio.Task[None]] = set()
         self._source: Iterator[tuple[str, T]] = iter(items)
         self._window = window
         self._open = 0  # pulled and not done: what the window bounds
@@ -190,7 +245,7 @@ class Scheduler(Generic[T]):
                 gate = self._pick()
                 if gate is not None:
                     return gate, self._hand_out(gate)
-                if not self._pending and self._exhausted:
+                if self._finished:
                     return None
                 if not self._can_pull():
                     await self._changed.wait()
@@ -201,6 +256,43 @@ class Scheduler(Generic[T]):
             self._open -= 1
             self._requeue(gate)
             self._wake(self._fill())
+
+    async def retry(self, gate: HostGate, item: T, wait_s: float, behind: bool) -> None:
+        """Free ``item``'s slot now; after ``wait_s`` it is queued again (``behind``: last)."""
+        async with self._changed:
+            gate.in_flight -= 1
+            self._requeue(gate)
+        task = asyncio.create_task(self._come_back(gate, item, wait_s, behind))
+        self._waiting.add(task)
+        task.add_done_callback(self._waiting.discard)
+
+    async def _come_back(self, gate: HostGate, item: T, wait_s: float, behind: bool) -> None:
+        await self._sleep(wait_s)
+        async with self._changed:
+            queue = self._pending.get(gate.name)
+            if queue is None:
+                queue = self._pending[gate.name] = deque()
+            if behind:
+                queue.append(item)
+            else:
+                queue.appendleft(item)
+            self._queued.pop(gate.name, None)  # its entry's count is stale: push a fresh one
+            if self._push(gate):
+                self._changed.notify()
+
+    def close(self) -> Iterator[T]:
+        """End the run now: waiting retries are cancelled, nothing more is handed out.
+
+        Returns the items never pulled; the caller accounts for the ones it holds."""
+        for task in self._waiting:
+            task.cancel()
+        self._pending.clear()
+        exhausted, self._exhausted = self._exhausted, True
+        return iter(()) if exhausted else (item for _host, item in self._source)
+
+    @property
+    def _finished(self) -> bool:
+        return self._exhausted and not self._pending and self._open == 0
 
     def _can_pull(self) -> bool:
         return not self._exhausted and (self._window is None or self._open < self._window)
@@ -230,7 +322,7 @@ class Scheduler(Generic[T]):
         return ready
 
     def _wake(self, ready: int) -> None:
-        if self._exhausted and not self._pending:
+        if self._finished:
             self._changed.notify_all()  # nothing left anywhere: idle workers stop
         elif ready:
             self._changed.notify(ready)
@@ -265,8 +357,6 @@ class Scheduler(Generic[T]):
         item = queue.popleft()
         if not queue:
             del self._pending[gate.name]
-            if not self._pending and self._exhausted:  # idle workers may stop now
-                self._changed.notify_all()
         gate.in_flight += 1
         self._requeue(gate)
         return item

@@ -15,16 +15,16 @@ server_error) rather than retrying early against the server's explicit wish.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+import functools
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-from tenacity import AsyncRetrying, RetryCallState, retry_if_result, wait_exponential_jitter
+import tenacity
 
 from linkcheck.config import RetryConfig
 from linkcheck.engine.outcome import bot_wall
-from linkcheck.model import FailureKind, Fetched
+from linkcheck.model import FailureKind, Fetched, UrlCheck
 
 TRANSIENT_FAILURES = frozenset(
     {
@@ -55,11 +55,11 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²".isdigit() is True, and float("²") fails
         return float(value)
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
@@ -83,48 +83,53 @@ def host_backoff_s(
     return min(config.backoff_base_s * 2**times_throttled, config.backoff_max_s)
 
 
-class _Wait:
-    def __init__(self, config: RetryConfig) -> None:
-        self._backoff = wait_exponential_jitter(
-            multiplier=config.backoff_base_s, max=config.backoff_max_s, jitter=config.backoff_base_s
-        )
+def backoff_s(attempts: int, config: RetryConfig) -> float:
+    """Exponential back-off with jitter after ``attempts`` attempts: base * 2^(attempts-1)
+    plus up to base, capped at ``backoff_max_s`` (tenacity's ``wait_exponential_jitter``).
 
-    def __call__(self, state: RetryCallState) -> float:
-        fetched = state.outcome.result() if state.outcome else None
-        if fetched is not None:
-            asked = server_delay(fetched.headers, fetched.status)
-            if asked is not None:
-                return asked
-        return self._backoff(state)
+    The engine's scheduler makes the attempts itself, so that a URL waiting for its retry
+    holds no host slot (tenacity's retry loop would hold it); tenacity still gives the
+    schedule of the waits."""
+    state = tenacity.RetryCallState(None, None, (), {})  # type: ignore[arg-type]
+    state.attempt_number = attempts
+    return float(_wait(config.backoff_base_s, config.backoff_max_s)(state))
 
 
-class _Stop:
-    def __init__(self, config: RetryConfig) -> None:
-        self._config = config
-
-    def __call__(self, state: RetryCallState) -> bool:
-        config = self._config
-        wait = state.upcoming_sleep
-        return (
-            state.attempt_number >= config.max_attempts
-            or wait > config.retry_after_cap_s
-            or state.idle_for + wait > config.max_total_wait_s
-        )
+@functools.lru_cache(maxsize=8)
+def _wait(base_s: float, max_s: float) -> tenacity.wait_exponential_jitter:
+    return tenacity.wait_exponential_jitter(multiplier=base_s, max=max_s, jitter=base_s)
 
 
-def retrying(
-    config: RetryConfig, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-) -> AsyncRetrying:
-    """A tenacity controller whose attempts return Fetched values; the last one is kept."""
-    return AsyncRetrying(
-        sleep=sleep,
-        retry=retry_if_result(is_retryable),
-        wait=_Wait(config),
-        stop=_Stop(config),
-        retry_error_callback=_last_result,
+def wait_before_retry(fetched: Fetched, attempts: int, config: RetryConfig) -> float:
+    """What the server asked (429/503 Retry-After), else the back-off."""
+    asked = server_delay(fetched.headers, fetched.status)
+    return asked if asked is not None else backoff_s(attempts, config)
+
+
+def stops(attempts: int, wait_s: float, waited_s: float, config: RetryConfig) -> bool:
+    """No more attempts: the last was made, the server asks too long a wait, or the
+    URL's waits would pass ``max_total_wait_s``."""
+    return (
+        attempts >= config.max_attempts
+        or wait_s > config.retry_after_cap_s
+        or waited_s + wait_s > config.max_total_wait_s
     )
 
 
-def _last_result(state: RetryCallState) -> Fetched:
-    assert state.outcome is not None
-    return state.outcome.result()
+def retry_wait(
+    fetched: Fetched, attempts: int, waited_s: float, config: RetryConfig
+) -> float | None:
+    """Seconds to wait before asking again after ``attempts`` attempts, or None: final."""
+    if not is_retryable(fetched):
+        return None
+    wait = wait_before_retry(fetched, attempts, config)
+    return None if stops(attempts, wait, waited_s, config) else wait
+
+
+def known_failing(check: UrlCheck, fetched: Fetched) -> bool:
+    """The URL failed the same way on the last run (history): one attempt is enough.
+
+    Same way: the same transport failure (a timeout again), or the same HTTP status."""
+    if fetched.failure is not None:
+        return check.last_failure == fetched.failure.value
+    return check.last_failure is None and fetched.status == check.last_status

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
@@ -24,8 +24,9 @@ from urllib.parse import urlsplit
 from linkcheck.config import ContentConfig
 from linkcheck.engine import images
 from linkcheck.health.freshness import cache_info, parse_http_date
+from linkcheck.health.identity import confirmed_title, identity_issues
 from linkcheck.inputs.amp import origin_of_cache_url
-from linkcheck.model import CacheInfo, Fetched, Role, UrlCheck, UrlResult
+from linkcheck.model import CacheInfo, Drift, Fetched, Role, UrlCheck, UrlResult
 
 SOFT_404 = "soft_404"
 REDIRECT_TO_HOME = "redirect_to_home"
@@ -128,8 +129,30 @@ def url_issues(
     ``cache`` is the response's freshness (``cache_of``); computed here, as of ``now``
     (default: when the response arrived), when not given.
     """
+    return content_findings(fetched, check, config, cache=cache, now=now).issues
+
+
+@dataclass(frozen=True)
+class Findings:
+    """A URL's content codes, and what the report and the history keep beside them."""
+
+    issues: tuple[str, ...] = ()
+    drift: Drift | None = None
+    # The page's name when it is an article page found fine (history keeps the first).
+    page_title: str | None = None
+
+
+def content_findings(
+    fetched: Fetched,
+    check: UrlCheck,
+    config: ContentConfig,
+    *,
+    cache: CacheInfo | None = None,
+    now: datetime | None = None,
+) -> Findings:
+    """``url_issues`` with the drift's detail and the page's title."""
     if not config.enabled or fetched.status is None or not 200 <= fetched.status < 300:
-        return ()
+        return Findings()
     media = media_type(fetched.headers)
     page = scan_html(fetched.body) if _wants_html_scan(check, config, media, fetched.body) else None
     issues: list[str] = []
@@ -137,13 +160,20 @@ def url_issues(
         issues.append(SOFT_404)
     if config.redirect_to_home and _is_article(check) and redirected_to_home(fetched):
         issues.append(REDIRECT_TO_HOME)
+    drift = None
+    if _is_article(check) and (config.parked_domain or config.content_drift):
+        # Never drift on a redirect to the front page, even with that check off.
+        home = [REDIRECT_TO_HOME] if redirected_to_home(fetched) else []
+        found, drift = identity_issues(fetched, check, config, page, [*issues, *home])
+        issues.extend(found)
     if config.content_type and content_type_mismatch(check, media, fetched.body):
         issues.append(CONTENT_TYPE_MISMATCH)
     if config.amp and Role.AMP in check.roles and not _is_valid_amp(page, fetched):
         issues.append(AMP_INVALID)
     if config.cache_stale and served_stale(fetched, check, cache or cache_of(fetched, config, now)):
         issues.append(CACHE_STALE)
-    return tuple(issues)
+    title = confirmed_title(page, check, config) if _is_article(check) and not issues else None
+    return Findings(tuple(issues), drift, title)
 
 
 def served_stale(fetched: Fetched, check: UrlCheck, cache: CacheInfo) -> bool:
@@ -191,7 +221,8 @@ def apply_content(
 ) -> UrlResult:
     """``result`` with cache info, content issues and the image's pixel size filled in."""
     cache = cache_of(fetched, config) if fetched.status is not None else None
-    issues = url_issues(fetched, check, config, cache=cache)
+    found = content_findings(fetched, check, config, cache=cache)
+    issues = found.issues
     size = None
     if config.image_size and any(r.is_image for r in check.roles):
         size = images.image_size(fetched.body)
@@ -202,6 +233,8 @@ def apply_content(
         issues=merged,
         image_size=size or result.image_size,
         content_type=result.content_type or media_type(fetched.headers) or None,
+        drift=found.drift or result.drift,
+        page_title=found.page_title or result.page_title,
     )
 
 
@@ -209,28 +242,15 @@ def want_body(check: UrlCheck, config: ContentConfig) -> bool:
     """Whether the fetcher must GET the body (else a HEAD-like read of the headers suffices)."""
     if not config.enabled:
         return False
-    if _is_article(check) and (config.soft_404 or config.amp or config.content_type):
+    if _is_article(check) and (
+        config.soft_404
+        or config.amp
+        or config.content_type
+        or config.content_drift
+        or config.parked_domain
+    ):
         return True
     return any(r.is_image for r in check.roles) and (config.image_size or config.content_type)
-
-
-def enough_bytes(check: UrlCheck, body: bytes, config: ContentConfig | None = None) -> bool:
-    """Whether the body read so far answers every content check, so reading can stop early.
-
-    Images stop once their size is known (or they are plainly not an image);
-    pages once the first ``</h1>`` is in (soft 404) and ``</head>`` (AMP).
-    """
-    config = config or ContentConfig()
-    if _is_article(check):
-        lower = body.lower()
-        if config.soft_404 and b"</h1" not in lower:
-            return False
-        if Role.AMP in check.roles and config.amp and b"</head" not in lower:
-            return False
-        return bool(body)
-    if any(r.is_image for r in check.roles):
-        return images.bytes_needed(body) in (0, None) and len(body) >= images.MIN_SNIFF_BYTES
-    return True
 
 
 # ---------------------------------------------------------------- HTML signals
@@ -407,7 +427,7 @@ def _is_image(media: str, body: bytes) -> bool:
     if media.startswith("image/"):
         expected = _SNIFFABLE.get(media.removeprefix("image/"))
         if expected is None:  # a format we cannot sniff (jxl, heic...): trust it unless markup
-            return kind is not None or not _looks_like_markup(body)
+            return kind is not None or not looks_like_markup(body)
         return kind is not None  # a different image format than declared still displays
     # Browsers sniff images in <img>: octet-stream bytes that are an image are fine.
     return media in _BINARY_TYPES and kind is not None
@@ -417,11 +437,11 @@ def _is_html(media: str, body: bytes) -> bool:
     if media in HTML_TYPES:
         return True
     if media in _BINARY_TYPES or media == "text/plain":
-        return _looks_like_markup(body)
+        return looks_like_markup(body)
     return False
 
 
-def _looks_like_markup(body: bytes) -> bool:
+def looks_like_markup(body: bytes) -> bool:
     head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     return head.startswith((b"<!doctype html", b"<html", b"<head", b"<!--", b"<body"))
 
@@ -452,6 +472,7 @@ def _is_article(check: UrlCheck) -> bool:
 def _wants_html_scan(check: UrlCheck, config: ContentConfig, media: str, body: bytes) -> bool:
     if not body or not _is_article(check):
         return False
-    if not (config.soft_404 or (config.amp and Role.AMP in check.roles)):
+    wanted = config.soft_404 or config.content_drift or config.parked_domain
+    if not (wanted or (config.amp and Role.AMP in check.roles)):
         return False
-    return media in HTML_TYPES or _looks_like_markup(body)
+    return media in HTML_TYPES or looks_like_markup(body)

@@ -6,6 +6,11 @@ other field whose whole value is a link (``actions[].url``, ``twitter.url``, ``w
 ``affiliation.images[].url``...) is role ``other``: checked for being alive, without the page
 or image content checks that only the contract's roles get. Free text (excerpt, content...) is
 never mined for URLs: a URL quoted in prose is not a link the record owns.
+
+Links written in markup are role ``body``: those of the body after the front matter (field
+``body``, found while reading, ``inputs.bodylinks``) and those of a field whose whole value is
+HTML (an embed such as ``featuredContent: "<iframe src=…>"``; field: that field). A
+site-relative link there resolves against the site's origin, as the rendered page's does.
 """
 
 from __future__ import annotations
@@ -15,10 +20,12 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from json.encoder import encode_basestring
 from typing import Any
+from urllib.parse import urlsplit
 
 from linkcheck.credentials import mask_text, split_userinfo
+from linkcheck.inputs.bodylinks import is_markup_value, markup_value_links
 from linkcheck.inputs.records import gc_paused
-from linkcheck.inputs.urls import normaliser
+from linkcheck.inputs.urls import fragment_of, normaliser
 from linkcheck.model import LinkRef, Record, Role, UrlCheck
 
 ARTICLE_FIELDS = {
@@ -46,20 +53,31 @@ def extract_all(records: Iterable[Record], base_url: str | None) -> dict[str, li
     the whole heap of records again and again while nothing here makes a reference cycle.
     """
     normalise = normaliser(base_url)
+    in_markup = normaliser(site_origin(base_url))
     out: dict[str, list[LinkRef]] = {}
     with gc_paused():
         for record in records:
             links: list[LinkRef] = []
-            _Extractor(record, normalise, links).article(record.fields, "")
+            _Extractor(record, normalise, links, in_markup).all()
             out[record.key] = links
     return out
 
 
 def extract_links(record: Record, base_url: str | None) -> list[LinkRef]:
-    """Every link reference of one record, in field order."""
+    """Every link reference of one record, in field order, then its body's."""
     out: list[LinkRef] = []
-    _Extractor(record, normaliser(base_url), out).article(record.fields, "")
+    _Extractor(record, normaliser(base_url), out, normaliser(site_origin(base_url))).all()
     return out
+
+
+def site_origin(base_url: str | None) -> str | None:
+    """``https://host`` of the base URL: what a site-relative link in rendered markup
+    (``<img src="/x.png">``) resolves against; a base URL's path (Jekyll's baseurl) is
+    added only to the record fields that templates render with it."""
+    if not base_url:
+        return None
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
 
 
 class _Extractor:
@@ -70,14 +88,33 @@ class _Extractor:
         record: Record,
         normalise: Callable[[str], tuple[str | None, str | None]],
         out: list[LinkRef],
+        in_markup: Callable[[str], tuple[str | None, str | None]] | None = None,
     ) -> None:
+        self.record = record
         self.key = record.key
         self.lines = record.lines
         self.normalise = normalise
+        self.in_markup = in_markup or normalise
         self.out = out
+        self.title: str | None = None
+
+    def all(self) -> None:
+        """The record's fields, then the links of its body (role ``body``, field ``body``)."""
+        self.article(self.record.fields, "")
+        for raw, line in self.record.body_links:
+            self.markup_link("body", raw, line)
+
+    def markup_link(self, path: str, raw: str, line: int | None) -> None:
+        """A link written in markup: resolved as the rendered page resolves it."""
+        url, reason = self.in_markup(raw)
+        self.link(path, Role.BODY, raw, url, reason, line)
 
     def article(self, fields: Mapping[str, Any], prefix: str) -> None:
-        """The top level of a record, or one ``related[N]`` entry: known fields have roles."""
+        """The top level of a record, or one ``related[N]`` entry: known fields have roles;
+        its article links carry its title (content drift compares the page with it)."""
+        outer = self.title
+        title = fields.get("title")
+        self.title = title.strip() or None if isinstance(title, str) else None
         for key, value in fields.items():
             path = f"{prefix}{key}"
             role = ARTICLE_FIELDS.get(key)
@@ -91,6 +128,7 @@ class _Extractor:
                 self.related(value, path)
             else:
                 self.other(key, value, path)
+        self.title = outer
 
     def provider(self, provider: Mapping[str, Any], path: str) -> None:
         for key, value in provider.items():
@@ -128,7 +166,15 @@ class _Extractor:
             reason = f"{field} is {_kind(value)}, expected a URL string"
             self.link(path, role, _raw(value), None, reason)
 
-    def link(self, path: str, role: Role, raw: str, url: str | None, reason: str | None) -> None:
+    def link(
+        self,
+        path: str,
+        role: Role,
+        raw: str,
+        url: str | None,
+        reason: str | None,
+        line: int | None = None,
+    ) -> None:
         """One LinkRef; credentials in the URL are masked, the URL to send kept apart."""
         request = None
         if "@" in raw or (url is not None and "@" in url):  # also from a base URL with them
@@ -136,14 +182,24 @@ class _Extractor:
             reason = mask_text(reason) if reason else reason
             if url is not None:
                 url, request = split_userinfo(url)
+        line = self.lines.get(path) if line is None else line
+        title = self.title if role.is_article else None
+        if title is not None and "@" in title:
+            title = mask_text(title)  # a title quoting a URL with a password
+        fragment = fragment_of(raw) if url is not None and "#" in raw else None
         self.out.append(
-            LinkRef(self.key, path, role, raw, url, self.lines.get(path), reason, request)
+            LinkRef(self.key, path, role, raw, url, line, reason, request, title, fragment)
         )
 
     def other(self, key: str, value: Any, path: str) -> None:
-        """Any other field: a link only when its whole value is one."""
+        """Any other field: a link only when its whole value is one; an embed (a value that
+        is HTML markup, ``featuredContent: "<iframe src=…>"``) holds body links."""
         if isinstance(value, str):
-            if key not in TEXT_FIELDS and _looks_like_link(key, value):
+            if is_markup_value(value):
+                line = self.lines.get(path)
+                for found in markup_value_links(value, line or 0):
+                    self.markup_link(path, found.url, line)
+            elif key not in TEXT_FIELDS and _looks_like_link(key, value):
                 url, reason = self.normalise(value)
                 self.link(path, Role.OTHER, value, url, reason)
         elif isinstance(value, dict):
@@ -192,11 +248,17 @@ def unique_checks(links: Iterable[LinkRef]) -> list[UrlCheck]:
     """One check per distinct normalised URL, sorted by URL; invalid links are not checks."""
     roles: dict[str, set[Role]] = {}
     counts: dict[str, int] = {}
+    titles: dict[str, dict[str, None]] = {}
+    fragments: dict[str, dict[str, None]] = {}
     with gc_paused():
         for link in links:
             url = link.url
             if url is None:
                 continue
+            if link.title is not None:
+                titles.setdefault(url, {})[link.title] = None
+            if link.fragment is not None:
+                fragments.setdefault(url, {})[link.fragment] = None
             if url in counts:
                 roles[url].add(link.role)
                 counts[url] += 1
@@ -209,7 +271,9 @@ def unique_checks(links: Iterable[LinkRef]) -> list[UrlCheck]:
         for url in sorted(counts):
             url_roles = frozenset(roles[url])
             url_roles = shared.setdefault(url_roles, url_roles)
-            checks.append(UrlCheck(url, url_roles, counts[url]))
+            found = tuple(titles[url]) if url in titles else ()
+            wanted = tuple(fragments[url]) if url in fragments else ()
+            checks.append(UrlCheck(url, url_roles, counts[url], titles=found, fragments=wanted))
         return checks
 
 

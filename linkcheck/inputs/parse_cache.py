@@ -43,7 +43,7 @@ from linkcheck.model import ReadResult, RecordError
 # Bump when Record, FileRead, LinkRef or RecordOnly change shape, when the payload's form
 # changes (payload.py), or when link extraction or a record-only check
 # (lint.record_only_findings) changes what it finds: old cache entries then miss.
-PARSE_FORMAT = "records-6"
+PARSE_FORMAT = "records-7"
 
 # Files read per batch by ``iter_reads`` (`check`): a batch's records are parsed objects,
 # ~20 KB a record; 500 files kept a 10,000-record read at a 103 MB peak RSS, 2,000 at 150 MB,

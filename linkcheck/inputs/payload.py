@@ -27,8 +27,11 @@ from linkcheck.model import Finding, LinkRef, Record, RecordError, Role
 Links = dict[str, list[LinkRef]]
 ByRecord = dict[str, RecordOnly]
 # A link as plain values: (record key, field, role value, raw, url, line, invalid reason,
-# URL to request when credentials were masked: never in the parse cache).
-LinkRow = tuple[str, str, str, str, str | None, int | None, str | None, str | None]
+# URL to request when credentials were masked: never in the parse cache, title of the
+# article an article link is for, #fragment).
+LinkRow = tuple[
+    str, str, str, str, str | None, int | None, str | None, str | None, str | None, str | None
+]
 
 _ROLES = {role.value: role for role in Role}
 _INT_ONLY = {int}
@@ -65,7 +68,7 @@ def pack_parse(read: FileRead, links: Links, only: ByRecord) -> StoredParse:
     """
     rows = tuple(
         (key, link.field, link.role.value, link.raw, link.url, link.line, link.invalid_reason,
-         link.request_url)
+         link.request_url, link.title, link.fragment)
         for key, found in links.items()
         for link in found
     )  # fmt: skip
@@ -94,8 +97,8 @@ def unpack_parse(payload: bytes) -> tuple[FileRead, Links, ByRecord]:
     restore(records, typed)
     built = tuple(Record(source, i, fields, line, lines) for i, fields, line, lines in records)
     links: Links = {}
-    for key, field, role, raw, url, line, reason, request in rows:
-        link = LinkRef(key, field, _ROLES[role], raw, url, line, reason, request)
+    for key, field, role, raw, url, line, reason, request, title, fragment in rows:
+        link = LinkRef(key, field, _ROLES[role], raw, url, line, reason, request, title, fragment)
         links.setdefault(key, []).append(link)
     read_errors = tuple(RecordError(*e) for e in errors)
     by_record = {key: _only_value(value) for key, value in only.items()}
@@ -182,8 +185,10 @@ def _check_head(head: Any) -> None:
         _need(_is(error[0], str) and _is(error[1], str) and _is(error[2], int, None), "error")
     _need(type(rows) is list, "links")
     for row in rows:  # ~17 a file, 10,000 files a re-run: plain comparisons, no helpers
-        _need(type(row) is list and len(row) == 8, "link")
-        key, field, role, raw, url, line, reason, request = row
+        _need(type(row) is list and len(row) == 10, "link")
+        key, field, role, raw, url, line, reason, request, title, fragment = row
+        _need(title is None or type(title) is str, "link: title")
+        _need(fragment is None or type(fragment) is str, "link: fragment")
         _need(
             type(key) is str
             and type(field) is str

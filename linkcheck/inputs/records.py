@@ -31,6 +31,7 @@ from typing import Any
 
 import yaml
 
+from linkcheck.inputs.bodylinks import html_links, markdown_links
 from linkcheck.inputs.parallel import map_chunks
 from linkcheck.model import ReadResult, Record, RecordError
 
@@ -65,6 +66,7 @@ _RESOLVED: dict[str, str] = {}
 
 
 FRONT_MATTER_SUFFIXES = frozenset({".md", ".markdown", ".html", ".htm"})
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 YAML_SUFFIXES = frozenset({".yml", ".yaml"})
 JSON_SUFFIXES = frozenset({".json"})
 JSON_LINES_SUFFIXES = frozenset({".jsonl", ".ndjson"})
@@ -401,7 +403,17 @@ def _read_front_matter(source: str, text: str) -> Record | None:
         raise _InputError(f"front matter is {_node_kind(node)}, expected a mapping", 2)
     fields, lines = _Builder(first_line=2).record(node)
     _check_text(fields, text)
-    return Record(source, 0, fields, line=1, lines=lines)
+    body_links = _body_links(source, text[end.end() :], text.count("\n", 0, end.end()) + 1)
+    return Record(source, 0, fields, line=1, lines=lines, body_links=body_links)
+
+
+def _body_links(source: str, body: str, first_line: int) -> tuple[tuple[str, int], ...]:
+    """The links of the body after the front matter: Markdown, or HTML for an .html page."""
+    if not body.strip():
+        return ()
+    markdown = Path(source).suffix.lower() in MARKDOWN_SUFFIXES
+    found = (markdown_links if markdown else html_links)(body, first_line)
+    return tuple((link.url, link.line) for link in found)
 
 
 # ---------------------------------------------------------------- YAML

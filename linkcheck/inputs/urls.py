@@ -68,6 +68,16 @@ def normaliser(base_url: str | None) -> Callable[[str], tuple[str | None, str | 
     return normalise_one
 
 
+def fragment_of(raw: str) -> str | None:
+    """The ``#fragment`` of a URL as written (percent-escapes kept), or None without one.
+
+    Normalising drops it (a page is fetched once, whatever its fragments); the report keeps
+    it on the link, and ``http.check_fragments`` judges it against the page's anchors.
+    """
+    _, hash_mark, fragment = raw.strip().partition("#")
+    return fragment if hash_mark and fragment else None
+
+
 def clear_cache() -> None:
     """Forget memoised results: once the records are read (they only speed up reading),
     and in benchmarks that measure a cold start."""

@@ -351,6 +351,9 @@ def _script_data(report: Report, hosts: list[HostStats], failing) -> Iterator[Ma
                 h.avg_ms,
                 h.rate_limited,
                 h.blocked,
+                h.limit_min,
+                h.limit_max,
+                round(h.paused_s, 1),
             ]
             for h in hosts
         ],

@@ -21,9 +21,11 @@ import orjson
 
 from linkcheck import __version__
 from linkcheck.credentials import mask_text
+from linkcheck.engine.host_policy import HostLimits
 from linkcheck.health.freshness import forbids_caching
 from linkcheck.model import (
     CacheInfo,
+    Drift,
     FailureKind,
     Health,
     LinkRef,
@@ -34,7 +36,7 @@ from linkcheck.model import (
 )
 from linkcheck.output import write_chunks
 from linkcheck.reports.source import LISTS, TOP_LEVEL, Report, as_report
-from linkcheck.store.verdict_rows import parse_iso
+from linkcheck.store.verdict_rows import drift_value, parse_iso
 
 SCHEMA = "linkcheck-report/1"
 
@@ -52,6 +54,10 @@ class RunInfo:
     degraded: Mapping[str, Any] | None = None  # outage.Degraded.to_dict(), when degraded
     # The input paths as given (a glob: its folder part): unpublish edits only under them.
     roots: tuple[str, ...] = ()
+    # Hosts whose request limit moved or that were paused (``host_limits_entry``).
+    host_limits: Sequence[Mapping[str, Any]] = ()
+    # The run deadline (http.run_deadline_s) passed: URLs left were reported unchecked.
+    deadline_reached: bool = False
 
 
 def make_summary(
@@ -103,6 +109,8 @@ def report_head(
             "config": dict(run.config),
             "roots": list(run.roots),
             "degraded": dict(run.degraded) if run.degraded else None,
+            "host_limits": [dict(h) for h in run.host_limits],
+            "deadline_reached": run.deadline_reached,
         },
         "summary": dict(summary),
         "changes": dict(changes) if changes is not None else None,
@@ -110,6 +118,17 @@ def report_head(
         "errors": [
             {"source": e.source, "line": e.line, "message": mask_text(e.message)} for e in errors
         ],
+    }
+
+
+def host_limits_entry(host: str, limits: HostLimits) -> dict[str, Any]:
+    """One host's adaptive limit over the run: the lowest and highest number of requests
+    it was allowed in flight, and the seconds it was paused (its 429s' Retry-After)."""
+    return {
+        "host": host,
+        "limit_min": limits.lowest,
+        "limit_max": limits.highest,
+        "paused_s": round(limits.paused_s, 3),
     }
 
 
@@ -134,6 +153,29 @@ def url_entry(result: UrlResult, referrers: Mapping[str, int] | None = None) -> 
         "content_length": result.content_length,
         "image_size": list(result.image_size) if result.image_size else None,
         "checked_at": _iso(result.checked_at) if result.checked_at else None,
+        **_drift_entry(result.drift),
+        **_fragments_entry(result.missing_fragments),
+    }
+
+
+def _fragments_entry(missing: Sequence[str]) -> dict[str, Any]:
+    """``missing_fragments``, only on a URL with the fragment_missing issue."""
+    return {"missing_fragments": list(missing)} if missing else {}
+
+
+def _drift_entry(drift: Drift | None) -> dict[str, Any]:
+    """``content_drift``, only on a URL with that issue: the titles compared and the scores."""
+    if drift is None:
+        return {}
+    return {
+        "content_drift": {
+            "page_title": drift.page_title,
+            "record_title": drift.record_title,
+            "score": drift.score,
+            "first_seen_title": drift.first_seen_title,
+            "first_seen_score": drift.first_seen_score,
+            "against": drift.against,
+        }
     }
 
 
@@ -146,7 +188,7 @@ def url_entry_from_row(
     first doubled that work. tests/test_report_streaming.py checks both give the same."""
     (url, outcome, status, final_url, etag, last_modified, elapsed, checked, failure, error,
      redirects, content_type, length, width, height, fresh, lifetime, age, expires,
-     cache_control, _, issues, attempts, cached) = row  # fmt: skip
+     cache_control, _, issues, attempts, cached, drift, _, missing) = row  # fmt: skip
     hops = json.loads(redirects) if redirects else ()
     moment = parse_iso(checked)
     fresh_value = None if fresh is None else bool(fresh)
@@ -179,6 +221,8 @@ def url_entry_from_row(
         "content_length": length,
         "image_size": [width, height] if width is not None and height is not None else None,
         "checked_at": _iso(moment) if moment else None,
+        **_drift_entry(drift_value(drift)),
+        **_fragments_entry(json.loads(missing) if missing else ()),
     }
 
 
@@ -235,7 +279,7 @@ def link_entry(link: LinkRef) -> dict[str, Any]:
     return {
         "field": link.field,
         "role": link.role.value,
-        "url": link.url if link.url is not None else link.raw,
+        "url": link.shown_url if link.url is not None else link.raw,
         "line": link.line,
     }
 

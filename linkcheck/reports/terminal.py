@@ -146,6 +146,13 @@ def _worst_hosts(report: Report, failing, top: int) -> list[str]:
         lines += [
             f"  {h.slowest_ms:>6} ms max, {h.avg_ms:>5} ms avg  {clean(h.host, 60)}" for h in slow
         ]
+    slowed = sorted((h for h in hosts if h.slowed), key=lambda h: -h.paused_s)[:top]
+    if slowed:
+        lines.append("Hosts that asked us to slow down (requests in flight, time paused):")
+        lines += [
+            f"  {h.limit_min}-{h.limit_max} at once, paused {h.paused_s:.1f} s  {clean(h.host, 60)}"
+            for h in slowed
+        ]
     return lines
 
 

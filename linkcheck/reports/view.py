@@ -12,6 +12,7 @@ URLs (one filtered pass) or, for the rest, only asked whether it is listed at al
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import heapq
 import re
@@ -41,7 +42,7 @@ OUTCOMES = (
 )
 # Outcomes that say something went wrong with a link, failing the run or not.
 NOT_OK = frozenset(OUTCOMES) - {"ok", "excluded"}
-ROLES = ("original", "web", "amp", "cdn_amp", "image", "provider_image", "other")
+ROLES = ("original", "web", "amp", "cdn_amp", "image", "provider_image", "other", "body")
 HEALTHS = ("ok", "warning", "broken")
 NO_HOST = "(no host)"
 # Records resolved per batch: one ``positions`` query of their links' URLs per batch.
@@ -79,6 +80,17 @@ class HostStats:
     avg_ms: int
     rate_limited: int
     blocked: int
+    # The fewest and most requests the host was allowed in flight, and the seconds it
+    # was paused (429s): the engine's adaptive limit (``run.host_limits``); None when
+    # the report does not say.
+    limit_min: int | None = None
+    limit_max: int | None = None
+    paused_s: float = 0.0
+
+    @property
+    def slowed(self) -> bool:
+        """The engine lowered this host's limit or paused it."""
+        return self.paused_s > 0 or (self.limit_min or 0) < (self.limit_max or 0)
 
 
 def fail_on(report: Mapping[str, Any]) -> frozenset[str]:
@@ -367,13 +379,41 @@ def host_stats(urls: Iterable[Mapping[str, Any]], failing: frozenset[str]) -> li
 
 
 def report_host_stats(report: Report, failing: frozenset[str]) -> list[HostStats]:
-    """``host_stats`` of every URL of the report: a GROUP BY when its rows are stored."""
+    """``host_stats`` of every URL of the report (a GROUP BY when its rows are stored), with
+    each host's limits from ``run.host_limits``."""
     if isinstance(report, StoredReport):
-        return _ranked(report.host_sums(failing))
-    tally = HostTally(failing)
-    for values in report.url_tallies():
-        tally.add_tally(values)
-    return tally.stats()
+        stats = _ranked(report.host_sums(failing))
+    else:
+        tally = HostTally(failing)
+        for values in report.url_tallies():
+            tally.add_tally(values)
+        stats = tally.stats()
+    return with_limits(stats, report.get("run") or {})
+
+
+def with_limits(stats: list[HostStats], run: Mapping[str, Any]) -> list[HostStats]:
+    """Each host's lowest and highest limit and its pauses: ``run.host_limits`` for the
+    hosts the engine slowed down, the run's ``per_host`` for the others."""
+    per_host = ((run.get("config") or {}).get("http") or {}).get("per_host")
+    if not isinstance(per_host, int) or "host_limits" not in run:
+        return stats  # an older report: it does not say
+    moved = {h.get("host"): h for h in run.get("host_limits") or () if isinstance(h, Mapping)}
+    out = []
+    for h in stats:
+        got = moved.get(h.host, {})
+        out.append(
+            dataclasses.replace(
+                h,
+                limit_min=_int(got.get("limit_min"), per_host),
+                limit_max=_int(got.get("limit_max"), per_host),
+                paused_s=float(_int(got.get("paused_s"), 0)),
+            )
+        )
+    return out
+
+
+def _int(value: Any, default: int) -> Any:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else default
 
 
 def safe_href(url: str | None) -> str | None:

@@ -70,7 +70,11 @@ from linkcheck.store.verdict_rows import (
 #      copies them instead of making ~100,000 of them again.
 #   (5) runs.state may be 'degraded': a finished run during which the network looked down
 #      (no new column, so no new version: older linkcheck reads it as not complete).
-SCHEMA_VERSION = 5
+#   6  results.drift (a content_drift's titles and scores), results.page_title (an
+#      article page's name when it was found fine) and results.missing_fragments (JSON list);
+#      url_state.first_title, the first such name, so drift is also judged against what the
+#      page said when it was fine.
+SCHEMA_VERSION = 6
 
 SCHEMA = """
 CREATE TABLE runs (
@@ -111,6 +115,9 @@ CREATE TABLE results (
     issues TEXT,                        -- JSON list or null
     attempts INTEGER,
     from_cache INTEGER NOT NULL DEFAULT 0,
+    drift TEXT,                         -- JSON [page, record, score, first, score, against]
+    page_title TEXT,                    -- an article page's name when found fine
+    missing_fragments TEXT,             -- JSON list or null (http.check_fragments)
     PRIMARY KEY (url, run_id)
 ) WITHOUT ROWID;
 CREATE INDEX results_run ON results (run_id);
@@ -123,7 +130,8 @@ CREATE TABLE url_state (
     first_seen_at TEXT,
     first_etag TEXT,
     first_last_modified TEXT,
-    first_content_length INTEGER
+    first_content_length INTEGER,
+    first_title TEXT                    -- an article page's name, first found fine
 ) WITHOUT ROWID;
 
 -- Parsed record files by sha256 of their bytes; the payload is the caller's.
@@ -217,6 +225,20 @@ def _migrate_2_to_3(db: sqlite3.Connection) -> None:
     db.execute("INSERT INTO parse_used (digest, used_at) SELECT digest, used_at FROM parse_cache")
 
 
+_V6_COLUMNS = {
+    "results": ["drift TEXT", "page_title TEXT", "missing_fragments TEXT"],
+    "url_state": ["first_title TEXT"],
+}
+
+
+def _migrate_5_to_6(db: sqlite3.Connection) -> None:
+    for table, columns in _V6_COLUMNS.items():
+        have = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        for column in columns:
+            if column.split()[0] not in have:  # url_state made by 1 -> 2 has it already
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+
+
 # MIGRATIONS[n] brings a version-n store to version n + 1, inside one transaction.
 MIGRATIONS = {
     0: lambda db: _run_script(db, _V1),
@@ -224,6 +246,7 @@ MIGRATIONS = {
     2: _migrate_2_to_3,
     3: lambda db: _run_script(db, _V4_MARKER + SCHEMA.split(_V4_MARKER, 1)[1].split(_V5_MARKER)[0]),
     4: lambda db: _run_script(db, _V5_MARKER + SCHEMA.split(_V5_MARKER, 1)[1]),
+    5: _migrate_5_to_6,
 }
 
 # A results row is a verdict_rows row with its run id after the URL.
@@ -231,6 +254,8 @@ _RESULT_COLUMNS = ("url", "run_id", *COLUMNS[1:])
 _SELECT_RESULT = column_list("r.")
 
 
+# A URL's latest validators, status and failure, and its page's first name found fine.
+LastAnswer = tuple[Validators | None, int | None, str | None, str | None]
 # (etag, last_modified, content_length) of a URL's first ok answer.
 FirstSeen = tuple[str | None, str | None, int | None]
 
@@ -621,20 +646,25 @@ class HistoryStore:
 
     def validators(self, urls: Iterable[str]) -> dict[str, Validators]:
         """The latest ETag / Last-Modified of each URL, for If-None-Match / If-Modified-Since."""
-        return {url: found for url, (found, _) in self.last_answers(urls).items() if found}
+        return {url: found for url, (found, *_) in self.last_answers(urls).items() if found}
 
-    def last_answers(self, urls: Iterable[str]) -> dict[str, tuple[Validators | None, int | None]]:
-        """Each URL's latest validators (``validators``) and HTTP status, where known."""
+    def last_answers(self, urls: Iterable[str]) -> dict[str, LastAnswer]:
+        """Each URL's latest validators (``validators``), HTTP status and transport failure
+        (a failure without any attempt, such as a URL the run deadline left unchecked, is
+        no answer: None), where known, and the name its page had when first found fine
+        (content drift)."""
         query = (
-            "SELECT r.url, r.etag, r.last_modified, r.status FROM temp.wanted w "
-            "CROSS JOIN url_state s ON s.url = w.url "
+            "SELECT r.url, r.etag, r.last_modified, r.status, "
+            "CASE WHEN r.attempts > 0 THEN r.failure END, "
+            "CASE WHEN typeof(s.first_title) = 'text' THEN s.first_title END "
+            "FROM temp.wanted w CROSS JOIN url_state s ON s.url = w.url "
             f"CROSS JOIN results r ON r.url = s.url AND r.run_id = s.last_run_id WHERE {_TRUSTED}"
         )
         with self._wanted(urls):
             rows = self.db.execute(query).fetchall()
         return {
-            url: (Validators(etag, modified) if etag or modified else None, status)
-            for url, etag, modified, status in rows
+            url: (Validators(etag, modified) if etag or modified else None, status, failure, title)
+            for url, etag, modified, status, failure, title in rows
         }
 
     def first_seen(self, urls: Iterable[str]) -> dict[str, FirstSeen]:
@@ -987,15 +1017,17 @@ def _update_url_state(db: sqlite3.Connection, run_id: int) -> None:
     # first_seen_* is filled once, from the first ok answer, and never overwritten.
     db.execute(
         """INSERT INTO url_state (url, last_run_id, first_seen_at, first_etag,
-                                  first_last_modified, first_content_length)
+                                  first_last_modified, first_content_length, first_title)
            SELECT url, run_id,
                   CASE WHEN outcome = 'ok' THEN checked_at END,
                   CASE WHEN outcome = 'ok' THEN etag END,
                   CASE WHEN outcome = 'ok' THEN last_modified END,
-                  CASE WHEN outcome = 'ok' THEN content_length END
+                  CASE WHEN outcome = 'ok' THEN content_length END,
+                  CASE WHEN outcome = 'ok' THEN page_title END
            FROM results WHERE run_id = ?
            ON CONFLICT (url) DO UPDATE SET
                last_run_id = MAX(last_run_id, excluded.last_run_id),
+               first_title = COALESCE(first_title, excluded.first_title),
                first_etag = CASE WHEN first_seen_at IS NULL
                                  THEN excluded.first_etag ELSE first_etag END,
                first_last_modified = CASE WHEN first_seen_at IS NULL

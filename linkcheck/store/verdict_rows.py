@@ -22,14 +22,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from linkcheck.health.changes import iso_utc
-from linkcheck.model import CacheInfo, FailureKind, Hop, Outcome, UrlResult
+from linkcheck.model import CacheInfo, Drift, FailureKind, Hop, Outcome, UrlResult
 
 # fmt: off
 COLUMNS = (
     "url", "outcome", "status", "final_url", "etag", "last_modified", "elapsed_ms",
     "checked_at", "failure", "error", "redirects", "content_type", "content_length",
     "image_width", "image_height", "cache_fresh", "freshness_lifetime_s", "age_s", "expires",
-    "cache_control", "cache_date", "issues", "attempts", "from_cache",
+    "cache_control", "cache_date", "issues", "attempts", "from_cache", "drift", "page_title",
+    "missing_fragments",
 )
 # fmt: on
 
@@ -51,7 +52,7 @@ COLUMN_TYPES = {
 
 # Stored verdict columns a run fills with text, and with counts (0 or more).
 _TEXT = ("final_url", "etag", "last_modified", "checked_at", "error", "content_type",
-         "expires", "cache_control", "cache_date")  # fmt: skip
+         "expires", "cache_control", "cache_date", "page_title")  # fmt: skip
 _COUNTS = ("elapsed_ms", "content_length", "image_width", "image_height",
            "freshness_lifetime_s", "age_s", "attempts")  # fmt: skip
 # An issue code as the contract spells them.
@@ -88,6 +89,16 @@ def trusted(alias: str) -> str:
         f"""({a}.issues IS NULL OR (json_valid({a}.issues) AND json_type({a}.issues) = 'array'
              AND NOT EXISTS (SELECT 1 FROM json_each({a}.issues) j
              WHERE j.type != 'text' OR NOT {_CODE})))""",
+        f"""({a}.drift IS NULL OR (json_valid({a}.drift) AND json_type({a}.drift) = 'array'
+             AND json_array_length({a}.drift) = 6
+             AND json_type({a}.drift, '$[0]') = 'text' AND json_type({a}.drift, '$[1]') = 'text'
+             AND json_type({a}.drift, '$[2]') IN ('integer', 'real')
+             AND json_type({a}.drift, '$[3]') IN ('text', 'null')
+             AND json_type({a}.drift, '$[4]') IN ('integer', 'real', 'null')
+             AND {a}.drift ->> 5 IN ('record', 'first_seen')))""",
+        f"""({a}.missing_fragments IS NULL OR (json_valid({a}.missing_fragments)
+             AND json_type({a}.missing_fragments) = 'array' AND NOT EXISTS (
+             SELECT 1 FROM json_each({a}.missing_fragments) j WHERE j.type != 'text')))""",
     ]
     return "(" + " AND ".join(parts) + ")"
 
@@ -136,7 +147,22 @@ def to_row(r: UrlResult) -> tuple[Any, ...]:
         cache.expires if cache else None, cache.cache_control if cache else None,
         cache.date if cache else None,
         json.dumps(list(r.issues)) if r.issues else None, r.attempts, int(r.from_cache),
+        drift_text(r.drift), r.page_title,
+        json.dumps(list(r.missing_fragments)) if r.missing_fragments else None,
     )  # fmt: skip
+
+
+def drift_text(drift: Drift | None) -> str | None:
+    """A drift's detail as stored: a JSON array in ``Drift``'s field order."""
+    if drift is None:
+        return None
+    return json.dumps([drift.page_title, drift.record_title, drift.score,
+                       drift.first_seen_title, drift.first_seen_score, drift.against])  # fmt: skip
+
+
+def drift_value(text: str | None) -> Drift | None:
+    """The ``Drift`` a stored text holds (checked by ``trusted``)."""
+    return Drift(*json.loads(text)) if text else None
 
 
 def from_row(
@@ -152,7 +178,8 @@ def from_row(
     """
     (url, outcome, status, final_url, etag, last_modified, elapsed, checked, failure, error,
      redirects, content_type, length, width, height, fresh, lifetime, age, expires,
-     cache_control, cache_date, issues, attempts, cached) = row  # fmt: skip
+     cache_control, cache_date, issues, attempts, cached, drift, page_title,
+     missing) = row  # fmt: skip
     if (
         fresh is None
         and lifetime is None
@@ -188,4 +215,7 @@ def from_row(
         length,
         (width, height) if width is not None and height is not None else None,
         parse_iso(checked),
+        drift_value(drift),
+        page_title,
+        tuple(json.loads(missing)) if missing else (),
     )

@@ -15,6 +15,7 @@ therefore switched off (no journal, no fsync): a crash loses only what is thrown
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import shutil
 import sqlite3
@@ -58,6 +59,10 @@ CREATE TABLE urls (
 CREATE TABLE invalid (
     raw TEXT PRIMARY KEY, reason TEXT, referrers INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE originals (url TEXT NOT NULL, record TEXT NOT NULL);
+CREATE TABLE titles (url TEXT NOT NULL, title TEXT NOT NULL);
+CREATE INDEX titles_url ON titles (url);
+CREATE TABLE fragments (url TEXT NOT NULL, fragment TEXT NOT NULL);
+CREATE INDEX fragments_url ON fragments (url);
 CREATE TABLE results (
     {verdict}, requests INTEGER, referrers INTEGER, PRIMARY KEY (url)) WITHOUT ROWID;
 CREATE TABLE twins (url TEXT PRIMARY KEY, twin TEXT NOT NULL) WITHOUT ROWID;
@@ -176,12 +181,14 @@ class WorkStore:
         stored = []
         file_links = []
         requested = []
+        titles = []
+        fragments = []
         for parse in parses:
             if not parse.records:
                 continue
             self._files += 1
             stored.append((self._files, parse.source, parse.payload))
-            for key, field, role, raw, url, _, reason, request in parse.links:
+            for key, field, role, raw, url, _, reason, request, title, fragment in parse.links:
                 if url is None:
                     seen = invalid.setdefault(raw, [reason, 0])
                     seen[1] += 1
@@ -191,6 +198,10 @@ class WorkStore:
                     originals.append((url, key))
                 if request is not None:
                     requested.append((url, request))
+                if title is not None:
+                    titles.append((url, title))
+                if fragment is not None:
+                    fragments.append((url, fragment))
         with self.db:
             self.db.executemany("INSERT INTO files (seq, source, data) VALUES (?, ?, ?)", stored)
             # Appended as they come (cheap); grouped into unique URLs once by end_of_records.
@@ -201,6 +212,8 @@ class WorkStore:
                 ((raw, reason, count) for raw, (reason, count) in invalid.items()),
             )
             self.db.executemany("INSERT INTO originals VALUES (?, ?)", originals)
+            self.db.executemany("INSERT INTO titles VALUES (?, ?)", titles)
+            self.db.executemany("INSERT INTO fragments VALUES (?, ?)", fragments)
             # A masked URL's first password wins (credentials.py).
             self.db.executemany("INSERT OR IGNORE INTO requested VALUES (?, ?)", requested)
 
@@ -281,16 +294,20 @@ class WorkStore:
         last = 0
         while True:
             rows = self.db.execute(
-                "SELECT q.pos, u.url, u.roles, u.referrers, r.request_url FROM queue q "
+                "SELECT q.pos, u.url, u.roles, u.referrers, r.request_url, "
+                "(SELECT json_group_array(DISTINCT t.title) FROM titles t WHERE t.url = u.url), "
+                "(SELECT json_group_array(DISTINCT f.fragment) FROM fragments f "
+                "WHERE f.url = u.url) "
+                "FROM queue q "
                 "JOIN urls u ON u.url = q.url LEFT JOIN requested r ON r.url = u.url "
                 "WHERE q.pos > ? ORDER BY q.pos LIMIT ?",
                 (last, PAGE),
             ).fetchall()
             if not rows:
                 return
-            for pos, url, roles, referrers, request in rows:
+            for pos, url, roles, referrers, request, titles, fragments in rows:
                 last = pos
-                yield _check(url, roles, referrers, request)
+                yield _check(url, roles, referrers, request, titles, fragments)
 
     # ------------------------------------------------------------ verdicts
 
@@ -365,6 +382,11 @@ class WorkStore:
         self.flush()
         row = self.db.execute("SELECT 1 FROM results WHERE url = ?", (url,)).fetchone()
         return row is not None
+
+    def with_results(self, urls: Iterable[str]) -> set[str]:
+        """Those of ``urls`` that have a verdict (one query per page, not one per URL)."""
+        self.flush()
+        return {row[0] for row in self._lookup("SELECT url FROM results", "url", urls)}
 
     def ok_urls(self, prefix: str) -> Iterator[str]:
         """URLs whose verdict is ``ok`` and that start with ``prefix`` (for https twins)."""
@@ -505,8 +527,28 @@ def _last_of_each(rows: Iterable[Sequence[Any]]) -> Iterator[tuple[UrlResult, in
         yield _verdict(held[2:]), held[-1]
 
 
-def _check(url: str, roles: int, referrers: int, request: str | None = None) -> UrlCheck:
-    return UrlCheck(url, _roles(roles), referrers, request_url=request)
+def _check(
+    url: str,
+    roles: int,
+    referrers: int,
+    request: str | None = None,
+    titles: str | None = None,
+    fragments: str | None = None,
+) -> UrlCheck:
+    """A queued URL's check; ``titles`` and ``fragments`` are JSON arrays: its articles'
+    titles and its links' fragments."""
+    return UrlCheck(
+        url,
+        _roles(roles),
+        referrers,
+        request_url=request,
+        titles=_texts(titles),
+        fragments=_texts(fragments),
+    )
+
+
+def _texts(array: str | None) -> tuple[str, ...]:
+    return tuple(json.loads(array)) if array and array != "[]" else ()
 
 
 _ROLE_SETS: dict[int, frozenset[Role]] = {}

@@ -7,7 +7,12 @@ import socket
 
 import pytest
 
-from linkcheck.engine.addresses import AddressPolicy, BlockedAddressError, GuardedResolver
+from linkcheck.engine.addresses import (
+    AddressPolicy,
+    BlockedAddressError,
+    GuardedResolver,
+    blocked_reason,
+)
 from linkcheck.specs import Pin
 
 
@@ -60,3 +65,41 @@ def test_a_name_resolving_to_the_metadata_address_is_refused() -> None:
     resolver = GuardedResolver(AddressPolicy(), delegate=RecordingResolver("169.254.169.254"))
     with pytest.raises(BlockedAddressError):
         resolve(resolver, "metadata.example.test")
+
+
+@pytest.mark.parametrize(
+    ("spelling", "reached"),
+    [
+        ("64:ff9b::a9fe:a9fe", "169.254.169.254"),  # NAT64
+        ("64:ff9b::169.254.169.254", "169.254.169.254"),
+        ("2002:a9fe:a9fe::1", "169.254.169.254"),  # 6to4
+        ("::169.254.169.254", "169.254.169.254"),  # IPv4-compatible
+        ("::ffff:169.254.169.254", "169.254.169.254"),  # IPv4-mapped
+        ("2001:0:4136:e378:8000:63bf:5601:5601", "169.254.169.254"),  # Teredo
+        ("64:ff9b::6464:64c8", "100.100.100.200"),  # Alibaba's metadata, through NAT64
+    ],
+)
+def test_ipv6_spellings_of_a_metadata_address_are_blocked(spelling, reached):
+    reason = blocked_reason(spelling, AddressPolicy())
+    assert reason == f"blocked address {reached} (link-local/metadata)"
+
+
+@pytest.mark.parametrize(
+    ("spelling", "kind"),
+    [("2002:7f00:1::1", "loopback"), ("::10.0.0.1", "private"), ("64:ff9b::c0a8:101", "private")],
+)
+def test_ipv6_spellings_follow_the_ipv4_ranges_policy(spelling, kind):
+    assert blocked_reason(spelling, AddressPolicy()) is None  # loopback and private allowed
+    strict = AddressPolicy(allow_private=False, allow_loopback=False)
+    assert (blocked_reason(spelling, strict) or "").endswith(f"({kind})")
+
+
+def test_public_addresses_through_nat64_stay_allowed():
+    assert blocked_reason("64:ff9b::8.8.8.8", AddressPolicy()) is None
+    assert blocked_reason("2606:4700::1", AddressPolicy()) is None
+
+
+def test_a_name_resolving_to_nat64_metadata_is_refused():
+    resolver = GuardedResolver(AddressPolicy(), delegate=RecordingResolver("64:ff9b::a9fe:a9fe"))
+    with pytest.raises(BlockedAddressError, match=r"169\.254\.169\.254"):
+        resolve(resolver, "evil.example")

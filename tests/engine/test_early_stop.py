@@ -54,6 +54,13 @@ BODIES = {
     "/exif.jpg": (jpeg_after_exif(1600, 900, 40_000, MIB), "image/jpeg"),
     "/article": (page("A fine article", 300_000), "text/html"),
     "/gone": (page("Page not found", 300_000), "text/html"),
+    "/anchored": (
+        b'<!doctype html><h2 id="first">1</h2>'
+        + b"<p>words</p>" * 20_000
+        + b'<h2 id="late">2</h2>'
+        + b"<p>words</p>" * 20_000,
+        "text/html",
+    ),
 }
 
 
@@ -179,3 +186,25 @@ def test_page_scan_skips_the_navigation_but_keeps_every_signal():
         "/a",
     )
     assert page_.head_closed and page_.html_attrs == {"amp": None, "lang": "en"}
+
+
+def fragments_config(**http: object) -> Config:
+    settings = {"connect_timeout_s": 2, "read_timeout_s": 2, "request_timeout_s": 5,
+                "per_host": 1, "check_fragments": True, **http}  # fmt: skip
+    return Config(http=HttpConfig(**settings), content=ContentConfig(enabled=False))  # type: ignore[arg-type]
+
+
+def test_a_page_is_read_until_its_last_wanted_anchor_then_stops(site):
+    """A link with #first stops near the page's start; with #late too, just past it."""
+    host, _ = site
+    url = host.url("/anchored")
+
+    def read(*fragments: str) -> Fetched:
+        check = UrlCheck(url, frozenset({Role.BODY}), fragments=fragments)
+        return asyncio.run(fetch_all([check], fragments_config(), want_body=lambda c: True))[0]
+
+    early = read("first", "top")
+    assert early.body_truncated and len(early.body) < 32 * 1024
+    late = read("first", "late")
+    assert late.body_truncated and b'id="late"' in late.body
+    assert 240_000 < len(late.body) < 300_000

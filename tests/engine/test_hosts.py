@@ -53,7 +53,9 @@ def test_backoff_is_waited_out_by_every_sender():
     asyncio.run(main())
     assert t.sleeps == [2.0] and not gate.backing_off
     gate.throttle(1.0)
-    assert gate.limit == 3 and gate.throttled == 2  # halved once, not to nothing
+    assert gate.limit == 1 and gate.throttled == 2  # each 429 halves: 6 -> 3 -> 1
+    gate.throttle(1.0)
+    assert gate.limit == 1  # never below one
 
 
 def test_backoff_never_shrinks():

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 import pytest
 
 from linkcheck.config import RetryConfig
-from linkcheck.engine.retrying import host_backoff_s, is_retryable, parse_retry_after, retrying
+from linkcheck.engine.retrying import host_backoff_s, is_retryable, parse_retry_after, retry_wait
 from linkcheck.model import FailureKind, Fetched
 
 
@@ -65,20 +64,16 @@ def test_host_backoff_prefers_what_the_server_asked_capped():
 
 
 def drive(answers: list[Fetched], config: RetryConfig) -> tuple[Fetched, int, list[float]]:
-    """Run the tenacity controller over canned answers; sleeps are recorded, not slept."""
+    """Ask ``retry_wait`` after each canned answer, as the engine does; waits are recorded."""
     waits: list[float] = []
     calls = 0
-
-    async def sleep(seconds: float) -> None:
-        waits.append(seconds)
-
-    async def attempt() -> Fetched:
-        nonlocal calls
+    while True:
         calls += 1
-        return answers[min(calls, len(answers)) - 1]
-
-    result = asyncio.run(retrying(config, sleep)(attempt))
-    return result, calls, waits
+        answer = answers[min(calls, len(answers)) - 1]
+        wait = retry_wait(answer, calls, sum(waits), config)
+        if wait is None:
+            return answer, calls, waits
+        waits.append(wait)
 
 
 def test_retries_until_success():
@@ -115,3 +110,11 @@ def test_total_wait_is_bounded():
 def test_no_retry_for_a_404():
     _result, calls, waits = drive([fetched(404)], RetryConfig())
     assert calls == 1 and waits == []
+
+
+@pytest.mark.parametrize(
+    "junk", ["²", "١٢", "1e9", "5 s", "Thu, 01 Jan 99999 12:00:00 GMT", "\x00", ", , ,", "-1"]
+)
+def test_junk_retry_after_is_ignored_without_an_error(junk):
+    assert parse_retry_after(junk) is None
+    assert host_backoff_s(429, {"retry-after": junk}, 0, RetryConfig(backoff_base_s=0.5)) == 0.5

@@ -11,10 +11,10 @@ from email.utils import format_datetime
 import pytest
 
 from linkcheck.config import Config, ContentConfig
+from linkcheck.engine.bodies import enough_bytes
 from linkcheck.engine.fetch import fetch_all
 from linkcheck.health.content import (
     apply_content,
-    enough_bytes,
     is_error_path,
     is_home,
     names_missing,
@@ -345,7 +345,9 @@ def test_want_body():
     assert not want_body(check(), ContentConfig(enabled=False))
     images_off = ContentConfig(image_size=False, content_type=False)
     assert not want_body(check("https://i.example/a.png", Role.IMAGE), images_off)
-    pages_off = ContentConfig(soft_404=False, amp=False, content_type=False)
+    pages_off = ContentConfig(
+        soft_404=False, amp=False, content_type=False, content_drift=False, parked_domain=False
+    )
     assert not want_body(check(), pages_off)
 
 

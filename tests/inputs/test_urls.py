@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from linkcheck.inputs.urls import normalise
+from linkcheck.inputs.urls import fragment_of, normalise
 
 BASE = "https://smartableai.github.io/microsoft-power-apps"
 
@@ -174,3 +174,12 @@ def test_fast_path_takes_inner_spaces_and_leaves_trailing_ones_to_the_full_parse
         _fast_path("https://a.b/r-0-Provider 8.jpg?x y") == "https://a.b/r-0-Provider%208.jpg?x%20y"
     )
     assert _fast_path("https://a.b/p ") is None
+
+
+def test_the_fragment_is_kept_apart_from_the_url_that_is_checked() -> None:
+    assert normalise("https://x.example/p?q=1#sec", None) == ("https://x.example/p?q=1", None)
+    assert fragment_of("https://x.example/p?q=1#sec") == "sec"
+    assert fragment_of("https://x.example/p#caf%C3%A9") == "caf%C3%A9"
+    assert fragment_of("https://x.example/p#a#b") == "a#b"
+    assert fragment_of("https://x.example/p#") is None
+    assert fragment_of("https://x.example/p") is None

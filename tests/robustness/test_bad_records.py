@@ -148,6 +148,7 @@ def test_only_regular_files_are_read_and_only_up_to_the_cap(
     make(folder)
     out = tmp_path / "out"
     code = main(["check", str(folder), "-o", str(out), "--input-max-file-bytes", "1000",
+                 "--no-history-enabled",
                  "--progress", "never"])  # fmt: skip
     assert code == 1
     report = json.loads((out / "report.json").read_text())

@@ -9,7 +9,7 @@
      6 reasons, 7 archive_url, 8 links [[field, role, url, line, raw?]], 9 issues
      [[code, field, message]], 10 anchor
    Columns of data.hosts:   0 host, 1 urls, 2 requests, 3 failures, 4 slowest_ms, 5 avg_ms,
-     6 rate_limited, 7 blocked
+     6 rate_limited, 7 blocked, 8 limit_min, 9 limit_max (null: not known), 10 paused_s
    data.changes: {newly_broken, fixed, still_broken, flapping}: each a list of URL rows.
    A link "#records?outcome=broken&host=x" (a number in the summary, a chart's bar, a
    host's failures, a URL's referrers, a change list) opens a view with those filters:
@@ -218,7 +218,7 @@
       count: function () { return H.length; },
       keep: function (i, f) {
         var h = H[i];
-        if (!f.all && !h[3] && !h[6] && !h[7]) return false;
+        if (!f.all && !h[3] && !h[6] && !h[7] && !slowed(h)) return false;
         if (f.outcome >= 0 && !(hostOutcomes[i] & (1 << f.outcome))) return false;
         if (f.failingOnly && !h[3]) return false;
         return hostMatch(i, f.host);
@@ -231,7 +231,9 @@
         { label: "Slowest", key: function (i) { return H[i][4]; }, desc: true, num: true },
         { label: "Average", key: function (i) { return H[i][5]; }, desc: true, num: true },
         { label: "Rate-limited", key: function (i) { return H[i][6]; }, desc: true, num: true },
-        { label: "Blocked", key: function (i) { return H[i][7]; }, desc: true, num: true }
+        { label: "Blocked", key: function (i) { return H[i][7]; }, desc: true, num: true },
+        { label: "Limit", key: function (i) { return H[i][8]; }, num: true },
+        { label: "Paused", key: function (i) { return H[i][10]; }, desc: true, num: true }
       ],
       order: function (a, b) { return a - b; },
       row: hostRow
@@ -426,10 +428,17 @@
       cell(h[6], "records", { host: h[0], outcome: "rate_limited" },
         "the records with a rate-limited link to this host"),
       cell(h[7], "records", { host: h[0], outcome: "blocked" },
-        "the records with a link to this host behind a bot wall"));
+        "the records with a link to this host behind a bot wall"),
+      el("td", limits(h), "n"), el("td", h[10] ? h[10] + " s" : "", "n"));
     labelled(tr, VIEWS.hosts.cols);
     body.appendChild(tr);
   }
+  /* The host's requests in flight over the run: "8", or "2-8" when the engine lowered it. */
+  function limits(h) {
+    if (h[8] === null || h[8] === undefined) return "";
+    return h[8] === h[9] ? String(h[9]) : h[8] + "-" + h[9];
+  }
+  function slowed(h) { return h[10] > 0 || (h[8] !== null && h[8] < h[9]); }
 
   /* CSV of every row the current view and filters show (all pages, in their order).
      A cell a spreadsheet would run as a formula gets a leading "'". */
