@@ -43,7 +43,8 @@ def key(default: T, doc: str) -> T:
     ``doc`` is the key's help on the command line (flags.py) and its line in the
     configuration reference; a test checks that every key has one.
     """
-    return field(default=default, metadata={"doc": doc})  # type: ignore[no-any-return]
+    found: T = field(default=default, metadata={"doc": doc})
+    return found
 
 
 @dataclass(frozen=True)
@@ -316,7 +317,7 @@ class Config:
                 for host, hdrs in data["http"]["headers"].items()
             }
             data = _masked(data)
-        return data
+        return dict(data)
 
     def digest(self) -> str:
         """A short stable fingerprint, so runs with different settings can be told apart."""
@@ -456,7 +457,7 @@ def load_config(
     for dotted, value in (overrides or {}).items():
         _set_dotted(data, dotted, value)
     where = _Where(source, set(overrides or ()))
-    config = _build(Config, data, where, prefix="")
+    config: Config = _build(Config, data, where, prefix="")
     _check_values(config, where)
     return config
 
@@ -531,7 +532,7 @@ def _build(cls: type, data: Any, where: _Where, prefix: str) -> Any:
             continue
         hint = hints[name]
         key = f"{prefix}{name}"
-        if dataclasses.is_dataclass(hint):
+        if isinstance(hint, type) and dataclasses.is_dataclass(hint):
             kwargs[name] = _build(hint, data[name], where, f"{key}.")
         else:
             kwargs[name] = _coerce(hint, data[name], where(key), key)
@@ -724,10 +725,10 @@ def _check_choices(config: Config, where: _Where) -> None:
                 f"{where('unpublish.dead_statuses')}: unpublish.dead_statuses: {status} "
                 "is not a 4xx or 5xx status"
             )
-    url = config.output.report_url
-    if url is not None and not re.match(r"(?i)https?://[^/?#\s]+", url):
+    report_url = config.output.report_url
+    if report_url is not None and not re.match(r"(?i)https?://[^/?#\s]+", report_url):
         raise ConfigError(
-            f"{where('output.report_url')}: output.report_url: {url!r} is not an http(s) URL"
+            f"{where('output.report_url')}: output.report_url: {report_url!r} is not an http(s) URL"
         )
     if config.output.progress not in ("auto", "always", "never"):
         raise ConfigError(

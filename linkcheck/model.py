@@ -8,6 +8,7 @@ strings (``../shared/contract/report-json.md``), so they serialise as they are.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -173,9 +174,10 @@ class LinkRef:
     line: int | None = None
     invalid_reason: str | None = None
     # The URL to send when ``url`` (and ``raw``) had credentials masked (credentials.py).
-    request_url: str | None = field(default=None, repr=False)
+    # (``dataclasses.field``: this class has a field named ``field``.)
+    request_url: str | None = dataclasses.field(default=None, repr=False)
     # For an article link: the title of the article it is for (content drift).
-    title: str | None = field(default=None, repr=False)
+    title: str | None = dataclasses.field(default=None, repr=False)
     # The ``#fragment`` as written: not part of ``url`` (the page is fetched once).
     fragment: str | None = None
 

@@ -70,7 +70,7 @@ def issue_body(report: Report, flagged: Iterable[Mapping[str, Any]]) -> str:
     count = int((report.get("summary") or {}).get("unpublish", 0))
     if not count:
         return f"{ISSUE_MARKER}\nNo record is flagged to unpublish.\n"
-    rows = []
+    rows: list[str] = []
     size = 0
     for record in flagged:
         row = _issue_row(record)

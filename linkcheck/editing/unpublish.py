@@ -250,7 +250,9 @@ def _json_lines_nodes(text: str) -> list[_Located]:
     found, offset = [], 0
     for line in text.splitlines(keepends=True):
         if line.strip():
-            found.append(_Located(yaml.compose(line, Loader=_LOADER), offset))
+            node = yaml.compose(line, Loader=_LOADER)
+            if node is not None:
+                found.append(_Located(node, offset))
         offset += len(line)
     return found
 
@@ -321,7 +323,7 @@ def _first_line(exc: Exception) -> str:
 
 def render_diff(edits: Sequence[Edit]) -> str:
     """A unified diff of every planned change (what --apply would write)."""
-    out = []
+    out: list[str] = []
     for edit in edits:
         if not edit.changes or edit.before is None or edit.after is None:
             continue

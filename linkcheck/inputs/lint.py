@@ -58,7 +58,7 @@ def cdn_amp_mismatches(links: Sequence[LinkRef]) -> dict[str, Finding]:
     found = {}
     for amp, cdn in amp_pairs(links):
         expected = _cache_url_or_none(amp.raw) or _cache_url_or_none(amp.url)
-        if expected is not None and not _same_url(expected, cdn.raw, cdn.url):
+        if expected is not None and not _same_url(expected, cdn.raw, cdn.url or cdn.raw):
             message = f"expected {expected} (from {amp.field})"
             found[cdn.field] = Finding("cdn_amp_mismatch", cdn.field, message)
     return found
@@ -130,7 +130,7 @@ def missing_fields(record: Record) -> list[Finding]:
     return found
 
 
-def _images(fields: Mapping[str, Any], prefix: str = "") -> Iterable[tuple[str, Mapping]]:
+def _images(fields: Mapping[str, Any], prefix: str = "") -> Iterable[tuple[str, Mapping[str, Any]]]:
     """Every images[N] mapping: top-level, provider's, and those of related[N]."""
     for index, image in enumerate(_list(fields.get("images"))):
         if isinstance(image, Mapping):
@@ -158,7 +158,7 @@ def as_int(value: Any) -> int | None:
     return None
 
 
-def _list(value: Any) -> list:
+def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 

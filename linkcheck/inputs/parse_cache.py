@@ -147,7 +147,11 @@ def _read_with_cache(
     for source, key in keys.items():
         if key in found and (checked := checked_parse(found[key], source, digests[source])):
             cached[source] = checked
-    misses = [(src, data) for src, data in loaded if src in keys and src not in cached]
+    misses = [
+        (src, data)
+        for src, data in loaded
+        if isinstance(data, bytes) and src in keys and src not in cached
+    ]
     parsed = dict(zip([src for src, _ in misses], parse_many(misses), strict=True))
     parses: list[StoredParse] = []
     fresh = {}

@@ -130,7 +130,7 @@ def _stored(head: list[Any], payload: bytes) -> StoredParse:
         records,
         tuple(RecordError(*e) for e in errors),
         skipped,
-        tuple(tuple(row) for row in rows),  # type: ignore[misc]
+        tuple(tuple(row) for row in rows),
         payload,
         digest,
     )

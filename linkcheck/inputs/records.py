@@ -27,7 +27,7 @@ import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -53,11 +53,11 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
                 return _STR_TAG
             tag = _RESOLVED.get(value)
             if tag is None:
-                tag = _resolve(self, kind, value, implicit)
+                tag = str(_resolve(self, kind, value, implicit))
                 if len(value) <= 32 and len(_RESOLVED) < 4096:
                     _RESOLVED[value] = tag
             return tag
-        return _resolve(self, kind, value, implicit)
+        return str(_resolve(self, kind, value, implicit))
 
 
 _ScalarNode = yaml.ScalarNode
@@ -577,7 +577,7 @@ class _Builder:
         try:
             if isinstance(node, yaml.SequenceNode):
                 return self.sequence(node, path, depth)
-            return self.mapping(node, path, depth)
+            return self.mapping(cast(yaml.MappingNode, node), path, depth)
         finally:
             self.active.discard(id(node))
 
@@ -751,6 +751,8 @@ def _json_item_lines(text: str, count: int) -> list[tuple[int, dict[str, int]]] 
         return None
     located = []
     for item in items:
+        if item is None:
+            return None
         lines: dict[str, int] = {}
         _node_lines(item, "", lines)
         located.append((item.start_mark.line + 1, lines))

@@ -166,8 +166,9 @@ def _article_line(record: Mapping[str, Any], failed: Sequence[FailingLink]) -> i
     field = str(reasons[0]).split(" ", 1)[0]
     for link in record.get("links") or ():
         if link.get("field") == field and isinstance(link.get("line"), int):
-            return link["line"]
-    return failed[0].line if failed else record.get("line")
+            return int(link["line"])
+    line = failed[0].line if failed else record.get("line")
+    return line if isinstance(line, int) else None
 
 
 def _warning(record: Mapping[str, Any], said: Sequence[tuple[int | None, str]]) -> Annotation:

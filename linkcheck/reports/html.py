@@ -204,7 +204,7 @@ class _RecordPass:
         self.problem_count += 1
         # A stable sort on this key keeps record order within a rank: the first
         # SSR_ROWS of each rank are all the sorted list's first SSR_ROWS can hold.
-        rank = (not record.get("unpublish"), _RANK.get(record.get("health"), 3))
+        rank = (not record.get("unpublish"), _RANK.get(str(record.get("health")), 3))
         rows = self.problems.setdefault(rank, [])
         if len(rows) < SSR_ROWS:
             rows.append((record, anchor))
@@ -332,11 +332,13 @@ def _host_chart(hosts: list[HostStats], failing: frozenset[str]) -> dict[str, An
     return _bar_chart({h.host: h.failures for h in worst}, "Hosts with most failures")
 
 
-def _script_data(report: Report, hosts: list[HostStats], failing) -> Iterator[Markup]:
+def _script_data(
+    report: Report, hosts: list[HostStats], failing: frozenset[str]
+) -> Iterator[Markup]:
     """The script's data as JSON text pieces: exactly ``embed_json`` of one dict of compact
     column arrays (the column order is documented in report.js), its two long lists
     streamed a batch of rows at a time."""
-    head = {
+    head: dict[str, Any] = {
         "outcomes": list(OUTCOMES),
         "roles": list(ROLES),
         "healths": list(HEALTHS),
@@ -379,8 +381,8 @@ def _change_rows(report: Report) -> dict[str, list[int]]:
     found = {}
     for kind in CHANGE_KINDS:
         items = changes.get(kind) or ()
-        urls = [i.get("url") if isinstance(i, Mapping) else i for i in items]
-        urls = [u for u in urls if isinstance(u, str)]
+        named = [i.get("url") if isinstance(i, Mapping) else i for i in items]
+        urls = [u for u in named if isinstance(u, str)]
         if urls:
             pos = report.positions(urls)
             found[kind] = sorted({pos[u] for u in urls if u in pos})

@@ -35,7 +35,8 @@ from linkcheck.model import (
     UrlResult,
 )
 from linkcheck.output import write_chunks
-from linkcheck.reports.source import LISTS, TOP_LEVEL, Report, as_report
+from linkcheck.reports.source import TOP_LEVEL, Report, as_report
+from linkcheck.store.report import LISTS
 from linkcheck.store.verdict_rows import drift_value, parse_iso
 
 SCHEMA = "linkcheck-report/1"

@@ -99,7 +99,7 @@ def junit_pieces(report: Report) -> Iterator[str]:
     if down:  # first, as an error of the run itself: the network looked down
         suites["linkcheck"].add(_degraded_case(degraded_text(down)), "error")
     for batch in batches(records_with_failing_links(report, NOT_OK)):
-        elapsed = elapsed_index(report, {lk.get("url") for r, _ in batch for lk in _links(r)})
+        elapsed = elapsed_index(report, {str(lk.get("url")) for r, _ in batch for lk in _links(r)})
         for record, bad in batch:
             text, kind = _record_case(record, bad, failing, issues_of, elapsed)
             time_s = _record_time(record, elapsed)

@@ -66,8 +66,8 @@ _TYPES: dict[str, tuple[tuple[type, ...], Callable[[Any], bool] | None]] = {
 def _same(a: Any, b: Any) -> bool:
     """JSON equality: ``true`` is not ``1``."""
     if isinstance(a, bool) or isinstance(b, bool):
-        return type(a) is type(b) and a == b
-    return a == b
+        return type(a) is type(b) and bool(a == b)
+    return bool(a == b)
 
 
 class Compiler:

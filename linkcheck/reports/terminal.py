@@ -13,7 +13,7 @@ the report.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from linkcheck.reports.source import Report, as_report
@@ -28,6 +28,9 @@ from linkcheck.reports.view import (
     report_host_stats,
     top_n,
 )
+
+# Colours a text for the terminal: paint(text, style).
+Paint = Callable[[str, str], str]
 
 _BREAKS = re.compile(r"[\t\n\r\x0b\x0c]")
 _COLOR = {"red": "31", "green": "32", "yellow": "33", "bold": "1", "dim": "2"}
@@ -121,7 +124,7 @@ class _Seen:
             yield count, first
 
 
-def _worst_records(seen: _Seen, worst: list[tuple[int, FailingLink]], paint) -> list[str]:
+def _worst_records(seen: _Seen, worst: list[tuple[int, FailingLink]], paint: Paint) -> list[str]:
     if not seen.links:
         return ["No failing links."]
     lines = [f"{seen.links} failing links in {seen.records} records; most first:"]
@@ -133,7 +136,7 @@ def _worst_records(seen: _Seen, worst: list[tuple[int, FailingLink]], paint) -> 
     return lines
 
 
-def _worst_hosts(report: Report, failing, top: int) -> list[str]:
+def _worst_hosts(report: Report, failing: frozenset[str], top: int) -> list[str]:
     hosts = report_host_stats(report, failing)
     lines = []
     bad = [h for h in hosts if h.failures][:top]
@@ -170,7 +173,7 @@ def _republish(report: Report, top: int) -> list[str]:
     return lines
 
 
-def _unpublish(seen: _Seen, top: int, paint) -> list[str]:
+def _unpublish(seen: _Seen, top: int, paint: Paint) -> list[str]:
     if not seen.flagged_count:
         return []
     lines = [paint(f"{seen.flagged_count} records flagged to unpublish:", "red")]

@@ -24,8 +24,8 @@ from itertools import islice
 from typing import Any
 from urllib.parse import urlsplit
 
-from linkcheck.reports.source import Report, Tally, as_report, tally
-from linkcheck.store.report import StoredReport
+from linkcheck.reports.source import Report, as_report, tally
+from linkcheck.store.report import StoredReport, Tally
 
 DEFAULT_FAIL_ON = ("broken", "unreachable", "tls_error", "invalid")
 OUTCOMES = (
@@ -93,7 +93,7 @@ class HostStats:
         return self.paused_s > 0 or (self.limit_min or 0) < (self.limit_max or 0)
 
 
-def fail_on(report: Mapping[str, Any]) -> frozenset[str]:
+def fail_on(report: Report | Mapping[str, Any]) -> frozenset[str]:
     """The outcomes that count as failing: the run's output.fail_on, else the default."""
     run = report.get("run")
     config = run.get("config") if isinstance(run, Mapping) else None
@@ -169,15 +169,15 @@ def records_with_failing_links(
                 ],
             )
         return
-    bad = failing_index(report, failing)
+    failing_urls = failing_index(report, failing)
     notable_only = not every and "ok" not in failing
     for batch in batches(report.records(notable_only=notable_only)):
-        index: Mapping[str, Mapping[str, Any]] = bad
+        index: Mapping[str, Mapping[str, Any]] = failing_urls
         if "invalid" in failing:
-            others = {lk.get("url") or "" for r in batch for lk in r.get("links", ())}.difference(
-                bad
-            )
-            index = ChainMap(bad, dict.fromkeys(report.positions(others), _LISTED))
+            links = {lk.get("url") or "" for r in batch for lk in r.get("links", ())}
+            others = links.difference(failing_urls)
+            listed: dict[str, Mapping[str, Any]] = dict.fromkeys(report.positions(others), _LISTED)
+            index = ChainMap(dict(failing_urls), listed)
         for record in batch:
             yield record, failing_links(record, index, failing)
 
@@ -195,9 +195,9 @@ def troubled_records(
             found = [failing_link(record, links[i], o, r) for i, o, r in bad if o in NOT_OK]
             yield record, found
         return
-    for record, found in records_with_failing_links(report, NOT_OK, every=True):
-        if found or record.get("unpublish") or record.get("health", "ok") != "ok":
-            yield record, found
+    for entry, failing_found in records_with_failing_links(report, NOT_OK, every=True):
+        if failing_found or entry.get("unpublish") or entry.get("health", "ok") != "ok":
+            yield entry, failing_found
 
 
 def url_issue_index(report: Report | Mapping[str, Any]) -> dict[str, tuple[str, ...]]:

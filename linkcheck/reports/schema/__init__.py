@@ -27,7 +27,8 @@ def _schema_text() -> str:
 
 def load_schema() -> dict[str, Any]:
     """A fresh copy of the report's JSON Schema (draft 2020-12)."""
-    return json.loads(_schema_text())
+    schema: dict[str, Any] = json.loads(_schema_text())
+    return schema
 
 
 def validate_report(report: Mapping[str, Any], max_errors: int = 20) -> None:
